@@ -1,0 +1,17 @@
+// dmlp — the command-line front end of dmlp. Run `build/bin/dmlp --help` for the commands.
+#include <iostream>
+
+#include "apps/dmlp/command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"dmlp: distributed machine learning on supervised actors"};
+  app.set_version_flag("--version", std::string{"dmlp 0.1.0"});
+  app.require_subcommand(1);
+  dmlp::cli::command_context ctx;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return ctx.exit_code;
+}

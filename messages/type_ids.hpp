@@ -11,6 +11,7 @@
 #include <caf/type_id.hpp>
 
 #include "messages/atoms.hpp"
+#include "messages/preprocessing.hpp"
 #include "messages/supervision.hpp"
 #include "messages/tensor_bundle.hpp"
 
@@ -24,5 +25,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(dmlp, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dmlp, (std::vector<uint8_t>))
   CAF_ADD_TYPE_ID(dmlp, (std::vector<std::string>))
   CAF_ADD_TYPE_ID(dmlp, (std::vector<int64_t>))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::preprocessing))
 
 CAF_END_TYPE_ID_BLOCK(dmlp)

@@ -40,5 +40,89 @@ using demo_work_atom = caf::atom_constant<caf::atom("demowork")>;
 using demo_commit_atom = caf::atom_constant<caf::atom("democommit")>;
 /// Internal tick of the demo's dispatcher.
 using demo_tick_atom = caf::atom_constant<caf::atom("demotick")>;
+/// Ask the demo's ledger which items below a bound are not committed.
+using demo_missing_atom = caf::atom_constant<caf::atom("demomiss")>;
+/// Ask the demo's dispatcher to stop issuing and answer once nothing is in flight.
+using demo_drain_atom = caf::atom_constant<caf::atom("demodrain")>;
+
+// -- metadata protocol (messages/metadata.hpp) ------------------------------------------------
+
+/// Insert or update a context (pipeline run, experiment).
+using md_put_ctx_atom = caf::atom_constant<caf::atom("mdputctx")>;
+/// Look a context up by type and name.
+using md_get_ctx_atom = caf::atom_constant<caf::atom("mdgetctx")>;
+/// Record an execution with its events and output artifacts, atomically.
+using md_record_atom = caf::atom_constant<caf::atom("mdrecord")>;
+/// Record runtime samples of executions.
+using md_samples_atom = caf::atom_constant<caf::atom("mdsamples")>;
+/// Read the runtime samples of one execution.
+using md_get_smp_atom = caf::atom_constant<caf::atom("mdgetsmp")>;
+/// List pipeline runs.
+using md_list_runs_atom = caf::atom_constant<caf::atom("mdruns")>;
+/// Everything recorded for one run.
+using md_show_run_atom = caf::atom_constant<caf::atom("mdshowrun")>;
+/// Lineage of an artifact (upstream, downstream or both).
+using md_lineage_atom = caf::atom_constant<caf::atom("mdlineage")>;
+/// Look up a memo entry by key.
+using md_memo_get_atom = caf::atom_constant<caf::atom("mdmemoget")>;
+/// Store a memo entry.
+using md_memo_put_atom = caf::atom_constant<caf::atom("mdmemoput")>;
+/// Mark a memo entry as reused now.
+using md_memo_hit_atom = caf::atom_constant<caf::atom("mdmemohit")>;
+/// Delete a memo entry (invalidation).
+using md_memo_del_atom = caf::atom_constant<caf::atom("mdmemodel")>;
+/// Remove memo entries not hit since a cut-off.
+using md_memo_gc_atom = caf::atom_constant<caf::atom("mdmemogc")>;
+/// Commit pending writes now; answered once they are durable.
+using md_flush_atom = caf::atom_constant<caf::atom("mdflush")>;
+/// Internal: the metadata actor's batch interval has passed.
+using md_flush_due_atom = caf::atom_constant<caf::atom("mdflushdue")>;
+
+// -- workflow protocol (messages/workflow.hpp) ------------------------------------------------
+
+/// Ask a step actor to run a step_request.
+using step_run_atom = caf::atom_constant<caf::atom("steprun")>;
+/// Ask a step actor for the fingerprint of the external content it reads.
+using step_probe_atom = caf::atom_constant<caf::atom("stepprobe")>;
+/// Internal: a step instance's retry back-off has passed.
+using wf_retry_atom = caf::atom_constant<caf::atom("wfretry")>;
+/// Internal: time to take runtime samples of running steps.
+using wf_sample_atom = caf::atom_constant<caf::atom("wfsample")>;
+/// Engine to listener: a run finished (run id, status).
+using wf_done_atom = caf::atom_constant<caf::atom("wfdone")>;
+/// Engine to listener: a step instance changed state (run id, instance, state).
+using wf_step_atom = caf::atom_constant<caf::atom("wfstep")>;
+
+// -- serving ----------------------------------------------------------------------------------
+
+/// Run an inference_request (router, shard router, replica; replies inference_result).
+using infer_atom = caf::atom_constant<caf::atom("svinfer")>;
+/// A replica announces itself ready to its router, with its replica_info.
+using replica_up_atom = caf::atom_constant<caf::atom("svup")>;
+/// Ask a replica to load and warm up another model version (replies replica_info).
+using load_version_atom = caf::atom_constant<caf::atom("svload")>;
+/// Tell a replica to drop a version once its queue for it is empty.
+using unload_version_atom = caf::atom_constant<caf::atom("svunload")>;
+/// Internal: a replica's batch delay has passed.
+using batch_due_atom = caf::atom_constant<caf::atom("svbatchdue")>;
+/// Ask a router for its router_stats.
+using router_stats_atom = caf::atom_constant<caf::atom("svstats")>;
+/// Internal: a router looks for a newer model version.
+using check_versions_atom = caf::atom_constant<caf::atom("svversions")>;
+/// Internal: a router's canary period is over; promote the canary.
+using promote_atom = caf::atom_constant<caf::atom("svpromote")>;
+/// Internal: a router expires requests that waited too long for a replica.
+using wait_due_atom = caf::atom_constant<caf::atom("svwaitdue")>;
+/// Ask a router to answer once at least N replicas are ready (replies router_stats).
+using await_ready_atom = caf::atom_constant<caf::atom("svawait")>;
+/// Internal: the autoscaler's periodic decision.
+using scale_tick_atom = caf::atom_constant<caf::atom("svscale")>;
+
+// -- ingest protocol (messages/ingest.hpp) ----------------------------------------------------
+
+/// Ask an ingest coordinator for its progress (replies ingest_status).
+using ingest_status_atom = caf::atom_constant<caf::atom("ingstatus")>;
+/// Internal: a restored coordinator's deadline for trainers to re-attach has passed.
+using ingest_lease_atom = caf::atom_constant<caf::atom("inglease")>;
 
 } // namespace dmlp

@@ -56,6 +56,9 @@ struct supervisor_state {
   bool shutting_down = false;
   uint32_t pool_counter = 0;
   actor_log log;
+  // Running children; shared with the functor that kills them if we are killed.
+  std::shared_ptr<std::map<caf::actor_addr, caf::actor>> live =
+    std::make_shared<std::map<caf::actor_addr, caf::actor>>();
 
   static inline const char* name = "dmlp.supervisor";
 };
@@ -155,12 +158,22 @@ caf::error start_now(supervisor_actor* self, child_record& c, bool is_restart) {
   c.handle = std::move(*started);
   c.state = child_state::running;
   c.started_at = now(self);
-  self->link_to(c.handle);
+  self->monitor(c.handle);
+  st.live->emplace(c.handle.address(), c.handle);
   if (st.services.names)
     st.services.names->put(ctx.path, c.handle);
   publish(self, is_restart ? supervision_event_kind::restarted : supervision_event_kind::started,
           &c, "");
   return caf::none;
+}
+
+// A new member of a simple_one_for_one pool; an empty id becomes "<template>-<n>".
+child_record make_pool_record(supervisor_actor* self, std::string id, caf::message args = {}) {
+  auto& st = self->state;
+  child_record record{st.spec.children.front(), std::move(args), {}, child_state::stopped,
+                      0, 0, {}, false};
+  record.spec.id = id.empty() ? record.spec.id + "-" + std::to_string(++st.pool_counter) : id;
+  return record;
 }
 
 void advance(supervisor_actor* self);
@@ -315,16 +328,19 @@ void on_child_failure(supervisor_actor* self, child_record& failed, const caf::e
   advance(self);
 }
 
+// An exit signal: our parent or an operator asks us to stop. (Children are monitored, not
+// linked: in CAF a child killed with exit_reason::kill would take a linked supervisor with it.)
 void on_exit(supervisor_actor* self, caf::exit_msg& msg) {
+  if (!self->state.shutting_down && msg.reason != caf::exit_reason::normal)
+    shut_down(self, msg.reason);
+}
+
+void on_down(supervisor_actor* self, caf::down_msg& msg) {
   auto& st = self->state;
   auto* c = find(self, msg.source);
-  if (!c) {
-    // Not a child: our parent or an operator asks us to stop. Normal exits of other linked
-    // actors are no reason to stop.
-    if (!st.shutting_down && msg.reason != caf::exit_reason::normal)
-      shut_down(self, msg.reason);
+  if (!c)
     return;
-  }
+  st.live->erase(msg.source);
   auto reason_text = describe(msg.reason);
   if (st.services.names)
     st.services.names->erase(st.path + "/" + c->spec.id, c->handle);
@@ -358,10 +374,20 @@ caf::behavior supervisor_behavior(supervisor_actor* self, supervisor_spec spec,
   st.backoff.emplace(spec.backoff, st.services.seed ^ std::hash<std::string>{}(st.path));
   st.spec = std::move(spec);
   bool pool = st.spec.restart_strategy == strategy::simple_one_for_one;
-  if (!pool)
+  if (!pool) {
     for (auto& child : st.spec.children)
       st.children.push_back(child_record{child, {}, {}, child_state::stopped, 0, 0, {}, false});
+  } else if (st.spec.children.size() == 1) {
+    for (uint32_t i = 0; i < st.spec.initial_members; ++i)
+      st.children.push_back(make_pool_record(self, ""));
+  }
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit(self, msg); });
+  self->set_down_handler([self](caf::down_msg& msg) { on_down(self, msg); });
+  // A supervisor that dies without its orderly shutdown (killed) takes its children along.
+  self->attach_functor([live = st.live](const caf::error&) {
+    for (auto& [addr, child] : *live)
+      caf::anon_send_exit(child, caf::exit_reason::kill);
+  });
   for (auto& c : st.children) {
     if (auto err = start_now(self, c, false)) {
       st.log.error("child {} failed to start: {}", c.spec.id, describe(err));
@@ -393,14 +419,10 @@ caf::behavior supervisor_behavior(supervisor_actor* self, supervisor_spec spec,
                                "start_child needs a simple_one_for_one pool with one template");
       if (st.shutting_down)
         return caf::make_error(caf::sec::request_receiver_down, st.path + " is shutting down");
-      if (id.empty())
-        id = st.spec.children.front().id + "-" + std::to_string(++st.pool_counter);
-      if (find(self, id))
+      if (!id.empty() && find(self, id))
         return caf::make_error(runtime_errc::duplicate_child, st.path + "/" + id);
-      child_record record{st.spec.children.front(), std::move(args), {}, child_state::stopped,
-                          0, 0, {}, false};
-      record.spec.id = id;
-      st.children.push_back(std::move(record));
+      st.children.push_back(make_pool_record(self, std::move(id), std::move(args)));
+      id = st.children.back().spec.id;
       auto& c = st.children.back();
       if (auto err = start_now(self, c, false)) {
         remove_record(self, id);

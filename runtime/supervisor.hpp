@@ -54,6 +54,9 @@ struct supervisor_spec {
   backoff_options backoff;
   /// Children in start order; for simple_one_for_one exactly one template.
   std::vector<child_spec> children;
+  /// simple_one_for_one only: members started (with empty args) every time the pool starts,
+  /// so a pool restarted by its parent comes back at this size. Default: 0.
+  uint32_t initial_members = 0;
 
   supervisor_spec() = default;
   supervisor_spec(std::string supervisor_name, strategy s)
@@ -67,6 +70,11 @@ struct supervisor_spec {
   /// Sets the restart intensity.
   supervisor_spec& with_intensity(uint32_t max_restarts, std::chrono::milliseconds period) {
     intensity = restart_intensity{max_restarts, period};
+    return *this;
+  }
+  /// Sets the number of pool members started with the pool.
+  supervisor_spec& with_initial_members(uint32_t count) {
+    initial_members = count;
     return *this;
   }
   /// Sets the back-off.

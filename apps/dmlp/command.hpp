@@ -17,4 +17,15 @@ struct command_context {
 };
 
 
+void add_demo_command(CLI::App& app, command_context& ctx);
+
+/// `dmlp ingest`: load a dataset through the ingest cache (apps/dmlp/cmd_ingest.cpp).
+void add_ingest_command(CLI::App& app, command_context& ctx);
+
+/// `dmlp serve`: serve a model directory over HTTP (apps/dmlp/cmd_serve.cpp).
+void add_serve_command(CLI::App& app, command_context& ctx);
+
+/// `dmlp model init|info`: create and inspect model artifacts (apps/dmlp/cmd_model.cpp).
+void add_model_command(CLI::App& app, command_context& ctx);
+
 } // namespace dmlp::cli

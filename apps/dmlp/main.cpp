@@ -8,6 +8,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string{"dmlp 0.1.0"});
   app.require_subcommand(1);
   dmlp::cli::command_context ctx;
+  dmlp::cli::add_demo_command(app, ctx);
+  dmlp::cli::add_ingest_command(app, ctx);
+  dmlp::cli::add_serve_command(app, ctx);
+  dmlp::cli::add_model_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,9 +11,13 @@
 #include <caf/type_id.hpp>
 
 #include "messages/atoms.hpp"
+#include "messages/metadata.hpp"
+#include "messages/ingest.hpp"
 #include "messages/preprocessing.hpp"
+#include "messages/serving.hpp"
 #include "messages/supervision.hpp"
 #include "messages/tensor_bundle.hpp"
+#include "messages/workflow.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(dmlp, caf::first_custom_type_id)
 
@@ -26,5 +30,40 @@ CAF_BEGIN_TYPE_ID_BLOCK(dmlp, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dmlp, (std::vector<std::string>))
   CAF_ADD_TYPE_ID(dmlp, (std::vector<int64_t>))
   CAF_ADD_TYPE_ID(dmlp, (dmlp::preprocessing))
+
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_artifact))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_context))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_execution))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_event))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_sample))
+  CAF_ADD_TYPE_ID(dmlp, (std::vector<dmlp::md_sample>))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_input))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_output))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_execution_record))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_record_ack))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_memo_entry))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_memo_lookup))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_gc_result))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_run_summary))
+  CAF_ADD_TYPE_ID(dmlp, (std::vector<dmlp::md_run_summary>))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_run_detail))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::md_lineage))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::step_request))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::step_reply))
+
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::inference_request))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::inference_result))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::replica_info))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::router_stats))
+
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_register))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_job))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_leave))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_credit))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_ack))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_batch))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_epoch_end))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_test_request))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_status))
 
 CAF_END_TYPE_ID_BLOCK(dmlp)

@@ -1,0 +1,285 @@
+#include "actors/ingest/coordinator.hpp"
+
+#include <map>
+#include <set>
+
+#include <caf/all.hpp>
+
+#include "actors/ingest/batch_encoder.hpp"
+#include "actors/ingest/errors.hpp"
+#include "messages/errors.hpp"
+#include "messages/ingest.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/logging.hpp"
+
+namespace dmlp::ingest {
+
+namespace {
+
+struct coordinator_state {
+  coordinator_data data;
+  coordinator_options options;
+  std::optional<epoch_ledger> ledger;
+  std::shared_ptr<runtime::snapshot_store> store;
+  std::string key;
+  // The current actor of each member; missing for members restored from a snapshot until
+  // they re-attach.
+  std::map<std::string, caf::actor> trainers;
+  // Batches to send once the ledger change that issued them is saved.
+  std::vector<std::pair<std::string, batch_ticket>> to_send;
+  std::vector<ingest_epoch_end> epoch_ends;
+  runtime::actor_log log;
+
+  static inline const char* name = "dmlp.ingest.coordinator";
+};
+
+using coordinator_actor = caf::stateful_actor<coordinator_state>;
+
+// Issues every batch `trainer`'s credits and window allow.
+void pump(coordinator_actor* self, const std::string& trainer) {
+  auto& st = self->state;
+  while (auto ticket = st.ledger->issue(trainer))
+    st.to_send.emplace_back(trainer, std::move(*ticket));
+}
+
+void pump_all(coordinator_actor* self) {
+  for (auto& id : self->state.ledger->members())
+    pump(self, id);
+}
+
+// Saves the ledger, then sends what the saved state says was issued. A failed save stops the
+// actor before anything unsaved leaves it.
+bool commit(coordinator_actor* self) {
+  auto& st = self->state;
+  if (st.store) {
+    auto saved = st.store->save(st.key, st.ledger->encode());
+    if (!saved) {
+      st.log.error("cannot save the ledger: {}", describe(saved.error()));
+      st.to_send.clear();
+      st.epoch_ends.clear();
+      self->quit(saved.error());
+      return false;
+    }
+  }
+  for (auto& end : st.epoch_ends)
+    for (auto& [id, handle] : st.trainers)
+      self->send(handle, end);
+  st.epoch_ends.clear();
+  auto& train = st.data.content->train;
+  for (auto& [id, ticket] : st.to_send) {
+    auto i = st.trainers.find(id);
+    if (i == st.trainers.end())
+      continue;
+    auto bytes = encode_batch(train, ticket.indices);
+    if (!bytes) {
+      st.log.error("cannot encode batch {}: {}", ticket.batch, describe(bytes.error()));
+      continue;
+    }
+    self->send(i->second, ingest_batch{ticket.epoch, ticket.batch,
+                                       static_cast<uint32_t>(ticket.indices.size()),
+                                       st.data.transform, std::move(*bytes)});
+  }
+  st.to_send.clear();
+  return true;
+}
+
+// Binds `trainer` to the current sender; a new binding re-sends its outstanding batches (the
+// first contact after a coordinator restart, or a trainer that moved).
+void attach(coordinator_actor* self, const std::string& trainer) {
+  auto& st = self->state;
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!sender || !st.ledger->has(trainer))
+    return;
+  auto i = st.trainers.find(trainer);
+  if (i != st.trainers.end() && i->second == sender)
+    return;
+  if (i != st.trainers.end())
+    self->demonitor(i->second);
+  st.trainers[trainer] = sender;
+  self->monitor(sender);
+  for (auto& ticket : st.ledger->outstanding(trainer))
+    st.to_send.emplace_back(trainer, std::move(ticket));
+  st.log.info("trainer {} attached", trainer);
+}
+
+void drop_trainer(coordinator_actor* self, const std::string& trainer, const char* why) {
+  auto& st = self->state;
+  auto taken = st.ledger->leave(trainer);
+  auto i = st.trainers.find(trainer);
+  if (i != st.trainers.end()) {
+    self->demonitor(i->second);
+    st.trainers.erase(i);
+  }
+  st.log.info("trainer {} {}; {} outstanding batches return", trainer, why, taken.size());
+  pump_all(self);
+}
+
+void note_epoch(coordinator_actor* self, const ack_result& result) {
+  auto& st = self->state;
+  if (!result.epoch_completed)
+    return;
+  auto completed = st.ledger->epoch() - 1;
+  st.epoch_ends.push_back(ingest_epoch_end{completed, st.ledger->options().samples,
+                                           result.finished});
+  st.log.info("epoch {} complete", completed);
+}
+
+caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordinator_data data,
+                          coordinator_options options,
+                          std::shared_ptr<runtime::snapshot_store> store, std::string key,
+                          bool restored) {
+  auto& st = self->state;
+  st.ledger = std::move(ledger);
+  st.data = std::move(data);
+  st.options = options;
+  st.store = std::move(store);
+  st.key = std::move(key);
+  st.log = runtime::actor_log{spdlog::default_logger(), st.key.empty() ? "ingest" : st.key};
+  if (restored && !st.ledger->members().empty())
+    self->delayed_send(self, options.reattach_timeout, ingest_lease_atom::value);
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    auto& st = self->state;
+    for (auto& [id, handle] : st.trainers)
+      if (handle.address() == msg.source) {
+        auto trainer = id;
+        drop_trainer(self, trainer, "is down");
+        commit(self);
+        return;
+      }
+  });
+  return {
+    [self](ingest_register& r) -> caf::result<ingest_job> {
+      auto& st = self->state;
+      auto window = std::min(std::max<uint32_t>(r.window, 1), st.options.max_window);
+      if (st.ledger->has(r.trainer))
+        drop_trainer(self, r.trainer, "registered again");
+      if (auto err = st.ledger->join(r.trainer, window))
+        return err;
+      attach(self, r.trainer);
+      pump_all(self);
+      if (!commit(self))
+        return caf::make_error(ingest_errc::io_failure, "the ledger could not be saved");
+      auto& ledger = *st.ledger;
+      ingest_job job;
+      job.dataset = st.data.dataset;
+      job.cache_key = st.data.cache_key;
+      job.train_samples = st.data.content->train.count;
+      job.test_samples = st.data.content->test.count;
+      job.batch_size = ledger.options().batch_size;
+      job.batches_per_epoch = ledger.batches_per_epoch();
+      job.epoch = ledger.epoch();
+      job.max_epochs = ledger.options().max_epochs;
+      job.window = window;
+      job.transform = st.data.transform;
+      return job;
+    },
+    [self](ingest_credit& c) -> caf::result<void> {
+      auto& st = self->state;
+      attach(self, c.trainer);
+      if (auto err = st.ledger->grant(c.trainer, c.credits))
+        return err;
+      pump(self, c.trainer);
+      if (!commit(self))
+        return caf::make_error(ingest_errc::io_failure, "the ledger could not be saved");
+      return caf::unit;
+    },
+    [self](ingest_ack& a) -> caf::result<void> {
+      auto& st = self->state;
+      attach(self, a.trainer);
+      auto result = st.ledger->ack(a.trainer, a.epoch, a.batch);
+      if (!result) {
+        commit(self);
+        return result.error();
+      }
+      if (a.credits > 0)
+        st.ledger->grant(a.trainer, a.credits);
+      note_epoch(self, *result);
+      if (result->epoch_completed)
+        pump_all(self);
+      else
+        pump(self, a.trainer);
+      if (!commit(self))
+        return caf::make_error(ingest_errc::io_failure, "the ledger could not be saved");
+      return caf::unit;
+    },
+    [self](ingest_leave& l) -> caf::result<void> {
+      auto& st = self->state;
+      if (!st.ledger->has(l.trainer))
+        return caf::make_error(ingest_errc::unknown_trainer,
+                               "trainer " + l.trainer + " is not registered");
+      drop_trainer(self, l.trainer, "left");
+      if (!commit(self))
+        return caf::make_error(ingest_errc::io_failure, "the ledger could not be saved");
+      return caf::unit;
+    },
+    [self](ingest_test_request& r) -> caf::result<ingest_batch> {
+      auto& test = self->state.data.content->test;
+      if (r.first >= test.count || r.count == 0)
+        return caf::make_error(ingest_errc::invalid_option,
+                               "test samples start at 0 and end before " +
+                                 std::to_string(test.count));
+      auto last = std::min<uint64_t>(test.count, r.first + r.count);
+      std::vector<uint64_t> indices;
+      for (auto i = r.first; i < last; ++i)
+        indices.push_back(i);
+      auto bytes = encode_batch(test, indices);
+      if (!bytes)
+        return bytes.error();
+      return ingest_batch{0, r.first, static_cast<uint32_t>(indices.size()),
+                          self->state.data.transform, std::move(*bytes)};
+    },
+    [self](ingest_status_atom) {
+      auto& ledger = *self->state.ledger;
+      return ingest_status{ledger.epoch(),
+                           ledger.batches_done(),
+                           ledger.batches_per_epoch(),
+                           ledger.total_acked(),
+                           ledger.outstanding_total(),
+                           static_cast<uint32_t>(ledger.members().size()),
+                           ledger.finished()};
+    },
+    [self](ingest_lease_atom) {
+      auto& st = self->state;
+      for (auto& id : st.ledger->members())
+        if (st.trainers.count(id) == 0)
+          drop_trainer(self, id, "did not re-attach after the restart");
+      commit(self);
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<caf::actor> spawn_coordinator(caf::actor_system& sys, coordinator_data data,
+                                            coordinator_options options,
+                                            std::shared_ptr<runtime::snapshot_store> store,
+                                            std::string key,
+                                            std::optional<snapshot_record> restored) {
+  if (!data.content)
+    return caf::make_error(ingest_errc::invalid_option, "a coordinator needs samples");
+  options.ledger.samples = data.content->train.count;
+  caf::expected<epoch_ledger> ledger = caf::make_error(ingest_errc::ledger_corrupt);
+  if (restored) {
+    ledger = epoch_ledger::decode(restored->payload);
+    if (ledger && (ledger->options().samples != options.ledger.samples ||
+                   ledger->options().batch_size != options.ledger.batch_size))
+      ledger = caf::make_error(ingest_errc::ledger_corrupt,
+                               key + ": the saved ledger was built for " +
+                                 std::to_string(ledger->options().samples) + " samples in batches of " +
+                                 std::to_string(ledger->options().batch_size));
+  } else {
+    ledger = epoch_ledger::create(options.ledger);
+  }
+  if (!ledger)
+    return ledger.error();
+  return sys.spawn(coordinator, std::move(*ledger), std::move(data), options, std::move(store),
+                   std::move(key), restored.has_value());
+}
+
+runtime::start_function coordinator_start(coordinator_data data, coordinator_options options) {
+  return [data, options](const runtime::start_context& ctx) {
+    return spawn_coordinator(ctx.system, data, options, ctx.snapshots, ctx.path, ctx.snapshot);
+  };
+}
+
+} // namespace dmlp::ingest

@@ -1,0 +1,70 @@
+// The ingest coordinator actor: serves one training job's batches to its trainers over the
+// ingest protocol (messages/ingest.hpp). A thin shell around the epoch_ledger (which batch goes
+// where, exactly once per epoch) and the credit windows inside it (at most `window` batches in
+// flight per trainer). It monitors every trainer; a trainer's death returns its outstanding
+// batches to the survivors.
+//
+// Durability: after every change, before any batch leaves, the coordinator saves the ledger to
+// its snapshot store under its supervision path. Started by a supervisor through
+// coordinator_start() with a snapshot store, a restarted coordinator resumes from the saved
+// ledger: nothing acknowledged is served again, nothing outstanding is lost. A restored trainer
+// re-attaches by sending any message and then receives its outstanding batches again; a
+// trainer that does not re-attach within `reattach_timeout` is treated as gone. If a save
+// fails the coordinator exits with the error (nothing unsaved was sent) and its supervisor
+// restarts it from the last saved state.
+// The samples come in shared and read-only (the memory cache's dataset_content), so restarts
+// never reload them. Thread safety: an actor; talk to it with messages only.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/ingest/epoch_ledger.hpp"
+#include "actors/ingest/sample_set.hpp"
+#include "messages/preprocessing.hpp"
+#include "runtime/child_spec.hpp"
+
+namespace dmlp::ingest {
+
+/// Options of a coordinator (configs: `ingest.coordinator`).
+struct coordinator_options {
+  /// Batch size, shuffle seed, shard mode, epochs. `ledger.samples` is taken from the data.
+  ledger_options ledger;
+  /// Largest window a trainer may ask for. Default: 64.
+  uint32_t max_window = 64;
+  /// How long a restored coordinator waits for a known trainer to re-attach. Default: 10 s.
+  std::chrono::milliseconds reattach_timeout{10000};
+};
+
+/// What a coordinator serves.
+struct coordinator_data {
+  /// The preprocessed samples (from the memory cache); never null.
+  std::shared_ptr<const dataset_content> content;
+  /// Dataset name, for ingest_job.
+  std::string dataset;
+  /// Content key of the samples, for ingest_job.
+  std::string cache_key;
+  /// The transform the samples went through.
+  preprocessing transform;
+};
+
+/// Spawns a coordinator. With a `store`, it saves its ledger under `key` and starts from
+/// `restored` when given (a ledger that does not decode, or was built for another sample
+/// count, is refused with ingest_errc::ledger_corrupt rather than half-used).
+caf::expected<caf::actor> spawn_coordinator(caf::actor_system& sys, coordinator_data data,
+                                            coordinator_options options,
+                                            std::shared_ptr<runtime::snapshot_store> store = {},
+                                            std::string key = "",
+                                            std::optional<snapshot_record> restored = {});
+
+/// A supervisor start function: spawns a coordinator that saves to the child spec's snapshot
+/// store under its path and resumes from the newest snapshot there.
+runtime::start_function coordinator_start(coordinator_data data, coordinator_options options);
+
+} // namespace dmlp::ingest

@@ -1,13 +1,15 @@
 // Supervision trees with OTP semantics on CAF 0.17 actors.
 //
-// A supervisor is an actor that starts its children in order, links to them, and reacts to
+// A supervisor is an actor that starts its children in order, monitors them, and reacts to
 // their exits according to its strategy (one_for_one, one_for_all, rest_for_one, or a dynamic
 // pool: simple_one_for_one) and each child's restart type. Restarts are delayed by exponential
 // back-off with jitter; more than `intensity.max_restarts` restarts within `intensity.period`
 // make the supervisor stop all children (reverse start order, honouring each shutdown spec) and
 // exit with runtime_errc::restart_intensity_exceeded, so its own supervisor decides
-// (escalation). An exit signal from anywhere but a child (its parent, an operator) stops the
-// children in reverse order, then the supervisor.
+// (escalation). An exit signal (from its parent, an operator) stops the children in reverse
+// order, then the supervisor; a supervisor killed outright kills its children. Children are
+// monitored rather than linked because in CAF 0.17 exit_reason::kill travels along links
+// unconditionally: a killed child would take a linked supervisor with it.
 //
 // Protocol (messages/atoms.hpp):
 //   which_children_atom                       -> std::vector<child_info>

@@ -17,7 +17,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr milliseconds request_timeout{500};
+// Generous: a dead peer answers at once with an error; only a hung one waits this long.
+constexpr milliseconds request_timeout{5000};
 constexpr milliseconds tick_interval{20};
 constexpr const char* workers_prefix = "demo/workers/";
 constexpr const char* ledger_path = "demo/ledger";
@@ -141,23 +142,43 @@ struct dispatcher_state {
   uint64_t lost = 0;
   bool draining = false;
   bool recovered = false;
+  // Items lost and waiting to be issued again; persisted so a restart does not count them twice.
   std::vector<uint64_t> retry;
-  // In-flight items by the squarer (actor id) computing them or the commit carrying them.
+  // The item each busy squarer (by actor id) holds, from issue until its commit is acknowledged.
   std::unordered_map<uint64_t, uint64_t> busy_workers;
-  size_t commits_in_flight = 0;
+  // Squarers that failed a request: the registry may list a dead one until its supervisor has
+  // processed the exit, and an actor id is never reused.
+  std::set<uint64_t> dead_workers;
   std::vector<caf::response_promise> drain_waiters;
   std::shared_ptr<runtime::snapshot_store> store;
   std::shared_ptr<runtime::name_registry> names;
   std::string key;
 
-  size_t in_flight() const { return busy_workers.size() + commits_in_flight; }
-
   std::vector<uint8_t> encode() const {
     std::vector<uint8_t> out;
     put_u64(out, next_item);
     put_u64(out, lost);
+    put_u64(out, retry.size());
+    for (auto item : retry)
+      put_u64(out, item);
     return out;
   }
+
+  bool decode(const std::vector<uint8_t>& in) {
+    size_t pos = 0;
+    uint64_t n = 0;
+    if (!get_u64(in, pos, next_item) || !get_u64(in, pos, lost) || !get_u64(in, pos, n))
+      return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t item = 0;
+      if (!get_u64(in, pos, item))
+        return false;
+      retry.push_back(item);
+    }
+    return true;
+  }
+
+  void persist() { store->save(key, encode()); }
 };
 
 using dispatcher_actor = caf::stateful_actor<dispatcher_state>;
@@ -166,7 +187,7 @@ void dispatch(dispatcher_actor* self);
 
 void finish_if_drained(dispatcher_actor* self) {
   auto& st = self->state;
-  if (!st.draining || st.in_flight() > 0 || !st.retry.empty())
+  if (!st.draining || !st.busy_workers.empty() || !st.retry.empty())
     return;
   for (auto& waiter : st.drain_waiters)
     waiter.deliver(st.next_item, st.lost);
@@ -176,33 +197,35 @@ void finish_if_drained(dispatcher_actor* self) {
 void redo(dispatcher_actor* self, uint64_t item) {
   self->state.lost += 1;
   self->state.retry.push_back(item);
+  self->state.persist();
 }
 
-void commit(dispatcher_actor* self, uint64_t item, uint64_t value) {
+void release(dispatcher_actor* self, uint64_t worker_id) {
+  self->state.busy_workers.erase(worker_id);
+  dispatch(self);
+}
+
+// A computed value is committed until the ledger acknowledges it: while the ledger restarts,
+// the commit is retried (the work is not redone) and the squarer stays reserved for it.
+void commit(dispatcher_actor* self, uint64_t worker_id, uint64_t item, uint64_t value) {
+  auto retry_later = [self, worker_id, item, value] {
+    self->delayed_send(self, tick_interval, demo_commit_atom::value, worker_id, item, value);
+  };
   auto ledger = self->state.names->get(ledger_path);
   if (!ledger) {
-    redo(self, item);
+    retry_later();
     return;
   }
-  self->state.commits_in_flight += 1;
   self->request(ledger, request_timeout, demo_commit_atom::value, item, value)
-    .then(
-      [self](uint64_t) {
-        self->state.commits_in_flight -= 1;
-        dispatch(self);
-      },
-      [self, item](caf::error&) {
-        self->state.commits_in_flight -= 1;
-        redo(self, item);
-        dispatch(self);
-      });
+    .then([self, worker_id](uint64_t) { release(self, worker_id); },
+          [retry_later](caf::error&) { retry_later(); });
 }
 
 void dispatch(dispatcher_actor* self) {
   auto& st = self->state;
   if (st.recovered)
     for (auto& [path, worker] : st.names->list(workers_prefix)) {
-      if (st.busy_workers.count(worker.id()) > 0)
+      if (st.busy_workers.count(worker.id()) > 0 || st.dead_workers.count(worker.id()) > 0)
         continue;
       uint64_t item;
       if (!st.retry.empty()) {
@@ -210,29 +233,26 @@ void dispatch(dispatcher_actor* self) {
         st.retry.pop_back();
       } else if (!st.draining) {
         item = st.next_item++;
-        // Persist the issue counter first: a restarted dispatcher must never reuse an item.
-        st.store->save(st.key, st.encode());
       } else {
         break;
       }
+      // Persist first: a restarted dispatcher must never reuse an item number.
+      st.persist();
       auto worker_id = worker.id();
       st.busy_workers.emplace(worker_id, item);
       self->request(worker, request_timeout, demo_work_atom::value, item)
-        .then(
-          [self, worker_id, item](uint64_t value) {
-            self->state.busy_workers.erase(worker_id);
-            commit(self, item, value);
-          },
-          [self, worker_id, item](caf::error&) {
-            self->state.busy_workers.erase(worker_id);
-            redo(self, item);
-            dispatch(self);
-          });
+        .then([self, worker_id, item](uint64_t value) { commit(self, worker_id, item, value); },
+              [self, worker_id, item](caf::error&) {
+                self->state.dead_workers.insert(worker_id);
+                redo(self, item);
+                release(self, worker_id);
+              });
     }
   finish_if_drained(self);
 }
 
-// Items issued by an earlier incarnation and never committed were in flight when it died.
+// Items issued by an earlier incarnation, neither committed nor waiting for a retry, were in
+// flight when it died: they are lost and issued again.
 void recover(dispatcher_actor* self) {
   auto ledger = self->state.names->get(ledger_path);
   if (!ledger) {
@@ -242,10 +262,12 @@ void recover(dispatcher_actor* self) {
   self->request(ledger, request_timeout, demo_missing_atom::value, self->state.next_item)
     .then(
       [self](const std::vector<int64_t>& missing) {
+        auto& st = self->state;
+        std::set<uint64_t> queued(st.retry.begin(), st.retry.end());
         for (auto item : missing)
-          redo(self, static_cast<uint64_t>(item));
-        self->state.store->save(self->state.key, self->state.encode());
-        self->state.recovered = true;
+          if (queued.count(static_cast<uint64_t>(item)) == 0)
+            redo(self, static_cast<uint64_t>(item));
+        st.recovered = true;
         dispatch(self);
       },
       [self](caf::error&) { self->delayed_send(self, tick_interval, demo_tick_atom::value); });
@@ -256,13 +278,9 @@ caf::behavior dispatcher(dispatcher_actor* self, runtime::start_context ctx) {
   st.store = ctx.snapshots;
   st.names = ctx.services.names;
   st.key = ctx.path;
-  if (ctx.snapshot) {
-    size_t pos = 0;
-    if (!get_u64(ctx.snapshot->payload, pos, st.next_item) ||
-        !get_u64(ctx.snapshot->payload, pos, st.lost)) {
-      self->quit(caf::make_error(runtime::runtime_errc::start_failed, "corrupt dispatcher snapshot"));
-      return {};
-    }
+  if (ctx.snapshot && !st.decode(ctx.snapshot->payload)) {
+    self->quit(caf::make_error(runtime::runtime_errc::start_failed, "corrupt dispatcher snapshot"));
+    return {};
   }
   recover(self);
   self->delayed_send(self, tick_interval, demo_tick_atom::value);
@@ -273,6 +291,9 @@ caf::behavior dispatcher(dispatcher_actor* self, runtime::start_context ctx) {
       else
         dispatch(self);
       self->delayed_send(self, tick_interval, demo_tick_atom::value);
+    },
+    [self](demo_commit_atom, uint64_t worker_id, uint64_t item, uint64_t value) {
+      commit(self, worker_id, item, value);
     },
     [self](demo_drain_atom) -> caf::result<uint64_t, uint64_t> {
       auto& st = self->state;
@@ -293,6 +314,13 @@ uint64_t work_value(uint64_t k) {
   for (uint64_t i = 0; i < 2000; ++i)
     acc = (acc * 6364136223846793005ULL + k + i) % 1000000007ULL;
   return acc;
+}
+
+uint64_t loss_bound(const std::string& killed_path, uint32_t workers) {
+  if (killed_path == ledger_path)
+    return 0;
+  return killed_path.compare(0, std::string{workers_prefix}.size(), workers_prefix) == 0 ? 1
+                                                                                         : workers;
 }
 
 uint64_t expected_sum(uint64_t n) {

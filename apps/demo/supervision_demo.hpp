@@ -9,16 +9,20 @@
 //                    whose squarer or commit was lost; state restored from its snapshot
 //
 // Work item k has the value work_value(k) (a small arithmetic loop). The ledger keeps the set of
-// committed items and the sum of their values. What a kill may lose: the one item in flight at
-// a killed squarer, the items in flight at a killed dispatcher (at most one per squarer), or
-// the commits in flight at a killed ledger (likewise). Every lost item is issued again, so
+// committed items and the sum of their values. A squarer holds one item from issue until the
+// ledger acknowledged its commit, so at most `workers` items are in flight; a commit the ledger
+// did not acknowledge is retried with the computed value. What a kill may lose, exactly: a
+// killed squarer its one item; a killed ledger nothing (commits are retried, the ledger
+// persists before it acknowledges); a killed dispatcher or pool (or a pool escalation) at most
+// every in-flight item, i.e. `workers`. Every lost item is issued again, so
 // when the dispatcher drains, every issued item is committed exactly once and the value sum is
-// exact; `work_lost` counts the items that had to be redone.
+// exact; `lost` counts the items that had to be redone.
 // Thread-safety: a supervision_demo is driven from one thread.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -29,6 +33,9 @@
 #include "runtime/supervisor.hpp"
 
 namespace dmlp::demo {
+
+/// The most items one kill may lose: 1 for a squarer, 0 for the ledger, `workers` otherwise.
+uint64_t loss_bound(const std::string& killed_path, uint32_t workers);
 
 /// Settings of the demo tree.
 struct demo_options {

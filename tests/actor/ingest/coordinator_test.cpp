@@ -1,0 +1,377 @@
+// The ingest coordinator on the deterministic scheduler: trainers that follow the ingest
+// protocol (messages/ingest.hpp) see each sample exactly once per epoch; a slow consumer never
+// has more than its window outstanding; a dead trainer's batches go to the survivors; and a
+// coordinator killed mid-epoch is restarted by its supervisor from the saved ledger and loses
+// nothing (trainers re-attach, silent ones are dropped after the re-attach deadline).
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <caf/all.hpp>
+#include <gtest/gtest.h>
+
+#include "actors/ingest/coordinator.hpp"
+#include "actors/ingest/errors.hpp"
+#include "messages/errors.hpp"
+#include "messages/ingest.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/snapshot_store.hpp"
+#include "runtime/supervisor.hpp"
+#include "tests/support/deterministic_system.hpp"
+
+using namespace dmlp;
+using namespace dmlp::ingest;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Test-only commands to the test trainer.
+using ack_some_atom = caf::atom_constant<caf::atom("tackn")>;
+using poke_atom = caf::atom_constant<caf::atom("tpoke")>;
+
+// What one test trainer saw and did.
+struct trainer_record {
+  std::optional<ingest_job> job;
+  std::vector<ingest_batch> held;
+  std::set<std::pair<uint64_t, uint64_t>> seen;
+  // epoch -> sample index -> accepted acknowledgements.
+  std::map<uint64_t, std::map<uint64_t, int>> trained;
+  std::vector<ingest_epoch_end> ends;
+  std::vector<caf::error> errors;
+  size_t received = 0;
+  size_t duplicates = 0;
+  size_t max_held = 0;
+};
+
+using record_ptr = std::shared_ptr<trainer_record>;
+using locator = std::function<caf::actor()>;
+
+std::vector<uint64_t> indices_of(const ingest_batch& batch) {
+  auto bundle = decode(batch.data);
+  EXPECT_TRUE(bundle);
+  std::vector<uint64_t> out;
+  for (auto& t : bundle->tensors)
+    if (t.name == "indices")
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        int64_t value;
+        std::memcpy(&value, t.data.data() + i * 8, 8);
+        out.push_back(static_cast<uint64_t>(value));
+      }
+  return out;
+}
+
+// A trainer that follows the protocol: registers, grants `credits`, keeps received batches
+// until told to acknowledge them (or at once with auto_ack), drops duplicates, retries an
+// acknowledgement that timed out, and re-attaches when poked.
+caf::behavior trainer(caf::event_based_actor* self, std::string id, uint32_t window,
+                      uint32_t credits, bool auto_ack, locator find, record_ptr rec) {
+  self->request(find(), 1s, ingest_register{id, window})
+    .then(
+      [=](ingest_job& job) {
+        rec->job = job;
+        self->request(find(), 1s, ingest_credit{id, credits})
+          .then([] {}, [rec](caf::error& err) { rec->errors.push_back(err); });
+      },
+      [rec](caf::error& err) { rec->errors.push_back(err); });
+  auto ack_next = [=] {
+    if (rec->held.empty() || !find())
+      return;
+    auto batch = rec->held.front();
+    rec->held.erase(rec->held.begin());
+    self->request(find(), 1s, ingest_ack{id, batch.epoch, batch.batch, 1})
+      .then(
+        [rec, batch] {
+          for (auto i : indices_of(batch))
+            ++rec->trained[batch.epoch][i];
+        },
+        [rec, batch](caf::error& err) {
+          rec->errors.push_back(err);
+          if (err == caf::sec::request_timeout)
+            rec->held.push_back(batch);
+        });
+  };
+  return {
+    [=](ingest_batch& batch) {
+      if (!rec->seen.insert({batch.epoch, batch.batch}).second) {
+        ++rec->duplicates;
+        return;
+      }
+      ++rec->received;
+      rec->held.push_back(std::move(batch));
+      rec->max_held = std::max(rec->max_held, rec->held.size());
+      if (auto_ack)
+        ack_next();
+    },
+    [=](ingest_epoch_end& end) { rec->ends.push_back(end); },
+    [=](ack_some_atom, int n) {
+      for (int i = 0; i < n; ++i)
+        ack_next();
+    },
+    [=](poke_atom) {
+      self->request(find(), 1s, ingest_credit{id, 0})
+        .then([] {}, [rec](caf::error& err) { rec->errors.push_back(err); });
+    },
+  };
+}
+
+std::shared_ptr<const dataset_content> tiny_content(uint64_t train, uint64_t test) {
+  auto content = std::make_shared<dataset_content>();
+  for (auto [set, n] : {std::pair{&content->train, train}, {&content->test, test}}) {
+    set->count = n;
+    set->height = 2;
+    set->width = 2;
+    set->pixels.resize(n * 4);
+    for (size_t i = 0; i < set->pixels.size(); ++i)
+      set->pixels[i] = static_cast<float>(i / 4) / 1000.0f;
+    for (uint64_t i = 0; i < n; ++i)
+      set->labels.push_back(static_cast<uint8_t>(i % 10));
+  }
+  return content;
+}
+
+coordinator_data make_data(uint64_t train = 200) {
+  return coordinator_data{tiny_content(train, 30), "tiny", "key", preprocessing{}};
+}
+
+coordinator_options make_options(uint32_t batch, uint32_t epochs) {
+  coordinator_options options;
+  options.ledger.batch_size = batch;
+  options.ledger.max_epochs = epochs;
+  options.ledger.seed = 11;
+  options.reattach_timeout = 5s;
+  return options;
+}
+
+class coordinator_test : public ::testing::Test {
+protected:
+  coordinator_test() { register_ingest_error_names(); }
+
+  record_ptr add_trainer(const std::string& id, uint32_t window, uint32_t credits, bool auto_ack,
+                         locator find) {
+    auto rec = std::make_shared<trainer_record>();
+    auto handle = env.sys().spawn(trainer, id, window, credits, auto_ack, find, rec);
+    env.track(handle);
+    trainers[id] = handle;
+    return rec;
+  }
+
+  ingest_status status(const caf::actor& coordinator) {
+    ingest_status out;
+    auto probe = env.sys().spawn([&](caf::event_based_actor* self) {
+      self->request(coordinator, 1s, ingest_status_atom::value)
+        .then([&](ingest_status& s) { out = s; });
+    });
+    env.run();
+    return out;
+  }
+
+  // Each index of each epoch acknowledged exactly once over all trainers.
+  void expect_exactly_once(const std::vector<record_ptr>& recs, uint64_t samples,
+                           uint64_t epochs) {
+    for (uint64_t e = 0; e < epochs; ++e) {
+      std::vector<int> count(samples, 0);
+      for (auto& rec : recs)
+        for (auto& [index, n] : rec->trained[e])
+          count[index] += n;
+      for (uint64_t i = 0; i < samples; ++i)
+        ASSERT_EQ(count[i], 1) << "epoch " << e << " index " << i;
+    }
+  }
+
+  dmlp::testing::deterministic_system env;
+  std::map<std::string, caf::actor> trainers;
+};
+
+} // namespace
+
+TEST_F(coordinator_test, two_trainers_see_each_sample_once_per_epoch) {
+  auto coordinator = spawn_coordinator(env.sys(), make_data(), make_options(16, 2));
+  ASSERT_TRUE(coordinator);
+  env.track(*coordinator);
+  auto find = [c = *coordinator] { return c; };
+  auto a = add_trainer("a", 4, 4, true, find);
+  auto b = add_trainer("b", 2, 2, true, find);
+  env.run();
+  ASSERT_TRUE(a->job);
+  EXPECT_EQ(a->job->train_samples, 200u);
+  EXPECT_EQ(a->job->batches_per_epoch, 13u);
+  EXPECT_EQ(a->job->dataset, "tiny");
+  EXPECT_EQ(a->job->transform.to_json(), preprocessing{}.to_json());
+  expect_exactly_once({a, b}, 200, 2);
+  EXPECT_GT(a->received, 0u);
+  EXPECT_GT(b->received, 0u);
+  ASSERT_EQ(a->ends.size(), 2u);
+  EXPECT_FALSE(a->ends[0].last);
+  EXPECT_TRUE(a->ends[1].last);
+  EXPECT_EQ(b->ends.size(), 2u);
+  auto s = status(*coordinator);
+  EXPECT_TRUE(s.finished);
+  EXPECT_EQ(s.total_acked, 26u);
+  EXPECT_EQ(s.outstanding, 0u);
+  EXPECT_TRUE(a->errors.empty());
+}
+
+TEST_F(coordinator_test, batches_carry_images_labels_and_the_transform) {
+  auto coordinator = spawn_coordinator(env.sys(), make_data(), make_options(16, 1));
+  ASSERT_TRUE(coordinator);
+  env.track(*coordinator);
+  auto a = add_trainer("a", 1, 1, false, [c = *coordinator] { return c; });
+  env.run();
+  ASSERT_EQ(a->held.size(), 1u);
+  auto bundle = decode(a->held[0].data);
+  ASSERT_TRUE(bundle);
+  ASSERT_EQ(bundle->tensors.size(), 3u);
+  EXPECT_EQ(bundle->tensors[0].name, "images");
+  EXPECT_EQ(bundle->tensors[0].shape, (std::vector<int64_t>{16, 1, 2, 2}));
+  EXPECT_EQ(bundle->tensors[1].name, "labels");
+  EXPECT_EQ(bundle->tensors[1].type, dtype::int64);
+  EXPECT_EQ(a->held[0].size, 16u);
+  EXPECT_EQ(a->held[0].transform.canonical(), preprocessing{}.canonical());
+}
+
+TEST_F(coordinator_test, slow_consumer_never_has_more_than_its_window_outstanding) {
+  auto coordinator = spawn_coordinator(env.sys(), make_data(2000), make_options(10, 0));
+  ASSERT_TRUE(coordinator);
+  env.track(*coordinator);
+  auto slow = add_trainer("slow", 3, 1000, false, [c = *coordinator] { return c; });
+  env.run();
+  EXPECT_EQ(slow->held.size(), 3u);
+  EXPECT_EQ(status(*coordinator).outstanding, 3u);
+  for (int round = 0; round < 20; ++round) {
+    caf::anon_send(trainers["slow"], ack_some_atom::value, 1);
+    env.run();
+    ASSERT_EQ(slow->held.size(), 3u);
+    ASSERT_EQ(status(*coordinator).outstanding, 3u);
+  }
+  EXPECT_EQ(slow->received, 23u);
+  EXPECT_EQ(slow->max_held, 3u);
+}
+
+TEST_F(coordinator_test, a_dead_trainers_batches_go_to_the_survivor) {
+  auto coordinator = spawn_coordinator(env.sys(), make_data(), make_options(16, 1));
+  ASSERT_TRUE(coordinator);
+  env.track(*coordinator);
+  auto find = [c = *coordinator] { return c; };
+  auto doomed = add_trainer("doomed", 4, 4, false, find);
+  auto survivor = add_trainer("survivor", 2, 2, true, find);
+  env.run();
+  EXPECT_EQ(doomed->held.size(), 4u);
+  caf::anon_send(trainers["doomed"], ack_some_atom::value, 1);
+  env.run();
+  EXPECT_FALSE(status(*coordinator).finished);
+  caf::anon_send_exit(trainers["doomed"], caf::exit_reason::kill);
+  env.run();
+  auto s = status(*coordinator);
+  EXPECT_TRUE(s.finished);
+  EXPECT_EQ(s.total_acked, 13u);
+  expect_exactly_once({doomed, survivor}, 200, 1);
+}
+
+TEST_F(coordinator_test, a_trainer_that_joins_mid_epoch_gets_a_share) {
+  auto coordinator = spawn_coordinator(env.sys(), make_data(), make_options(16, 1));
+  ASSERT_TRUE(coordinator);
+  env.track(*coordinator);
+  auto find = [c = *coordinator] { return c; };
+  auto first = add_trainer("first", 2, 2, false, find);
+  env.run();
+  caf::anon_send(trainers["first"], ack_some_atom::value, 3);
+  env.run();
+  auto late = add_trainer("late", 2, 2, true, find);
+  env.run();
+  EXPECT_GT(late->received, 0u);
+  for (int i = 0; i < 20 && !status(*coordinator).finished; ++i) {
+    caf::anon_send(trainers["first"], ack_some_atom::value, 2);
+    env.run();
+  }
+  EXPECT_TRUE(status(*coordinator).finished);
+  expect_exactly_once({first, late}, 200, 1);
+}
+
+TEST_F(coordinator_test, supervised_restart_mid_epoch_loses_nothing) {
+  auto store = std::make_shared<runtime::memory_snapshot_store>();
+  auto services = runtime::make_services(env.sys());
+  runtime::supervisor_spec spec{"ingest", runtime::strategy::one_for_one};
+  spec.add(runtime::worker("coordinator", coordinator_start(make_data(400), make_options(16, 2)))
+             .with_snapshots(store));
+  auto sup = runtime::spawn_supervisor(env.sys(), spec, services);
+  env.track(sup);
+  env.run();
+  auto names = services.names;
+  auto find = [names] { return names->get("ingest/coordinator"); };
+  auto before = find();
+  ASSERT_TRUE(before);
+  env.track(before);
+  auto a = add_trainer("a", 3, 3, false, find);
+  auto b = add_trainer("b", 3, 3, false, find);
+  auto silent = add_trainer("silent", 2, 2, false, find);
+  env.run();
+  for (int i = 0; i < 3; ++i) {
+    caf::anon_send(trainers["a"], ack_some_atom::value, 2);
+    caf::anon_send(trainers["b"], ack_some_atom::value, 1);
+    env.run();
+  }
+  auto mid = status(before);
+  EXPECT_EQ(mid.total_acked, 9u);
+  EXPECT_EQ(mid.outstanding, 8u);
+  caf::anon_send_exit(before, caf::exit_reason::kill);
+  env.run();
+  env.advance(200ms); // the supervisor's back-off
+  auto after = find();
+  ASSERT_TRUE(after);
+  ASSERT_NE(after, before);
+  env.track(after);
+  auto restored = status(after);
+  EXPECT_EQ(restored.total_acked, 9u);
+  EXPECT_EQ(restored.outstanding, 8u);
+  EXPECT_EQ(restored.trainers, 3u);
+  // a and b re-attach and receive their outstanding batches again (and drop the duplicates);
+  // "silent" never does and is dropped at the re-attach deadline.
+  caf::anon_send(trainers["a"], poke_atom::value);
+  caf::anon_send(trainers["b"], poke_atom::value);
+  env.run();
+  EXPECT_GT(a->duplicates + b->duplicates, 0u);
+  env.advance(6s);
+  EXPECT_EQ(status(after).trainers, 2u);
+  for (int i = 0; i < 100 && !status(after).finished; ++i) {
+    caf::anon_send(trainers["a"], ack_some_atom::value, 3);
+    caf::anon_send(trainers["b"], ack_some_atom::value, 3);
+    env.run();
+  }
+  auto final_status = status(after);
+  EXPECT_TRUE(final_status.finished);
+  EXPECT_EQ(final_status.total_acked, 50u);
+  expect_exactly_once({a, b, silent}, 400, 2);
+  // The silent trainer's late acknowledgement is refused: it must register again.
+  caf::anon_send(trainers["silent"], ack_some_atom::value, 1);
+  env.run();
+  ASSERT_FALSE(silent->errors.empty());
+  EXPECT_EQ(silent->errors.back().code(), static_cast<uint8_t>(ingest_errc::unknown_trainer));
+}
+
+TEST_F(coordinator_test, corrupt_saved_ledger_is_refused_not_half_used) {
+  snapshot_record broken{"ingest/coordinator", 1, {1, 2, 3, 4}};
+  auto refused = spawn_coordinator(env.sys(), make_data(), make_options(16, 1),
+                                   std::make_shared<runtime::memory_snapshot_store>(),
+                                   "ingest/coordinator", broken);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), static_cast<uint8_t>(ingest_errc::ledger_corrupt));
+}
+
+TEST_F(coordinator_test, test_split_is_served_on_request) {
+  auto coordinator = spawn_coordinator(env.sys(), make_data(), make_options(16, 1));
+  ASSERT_TRUE(coordinator);
+  env.track(*coordinator);
+  ingest_batch got;
+  caf::error err;
+  env.sys().spawn([&](caf::event_based_actor* self) {
+    self->request(*coordinator, 1s, ingest_test_request{25, 10})
+      .then([&](ingest_batch& b) { got = std::move(b); });
+    self->request(*coordinator, 1s, ingest_test_request{30, 1})
+      .then([](ingest_batch&) {}, [&](caf::error& e) { err = e; });
+  });
+  env.run();
+  EXPECT_EQ(got.size, 5u);
+  EXPECT_EQ(indices_of(got), (std::vector<uint64_t>{25, 26, 27, 28, 29}));
+  EXPECT_EQ(err.code(), static_cast<uint8_t>(ingest_errc::invalid_option));
+}

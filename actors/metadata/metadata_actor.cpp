@@ -1,0 +1,227 @@
+#include "actors/metadata/metadata_actor.hpp"
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/metadata/metadata_errors.hpp"
+#include "actors/metadata/metadata_store.hpp"
+#include "actors/metadata/sample_throttle.hpp"
+#include "messages/atoms.hpp"
+#include "messages/type_ids.hpp"
+
+namespace dmlp::metadata {
+
+int64_t system_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+/// A queued write: `apply` runs inside the batch; `finish` answers once the batch ended.
+struct pending_write {
+  std::function<caf::error(metadata_store&, int64_t)> apply;
+  std::function<void(const caf::error&)> finish;
+};
+
+struct metadata_state {
+  std::shared_ptr<metadata_store> store;
+  metadata_options options;
+  clock_function clock;
+  std::unique_ptr<sample_throttle> throttle;
+  std::vector<pending_write> pending;
+  bool flush_scheduled = false;
+  static inline const char* name = "metadata";
+};
+
+using metadata_actor_ptr = caf::stateful_actor<metadata_state>*;
+
+/// Commits every queued write as one transaction and answers each.
+void flush(metadata_actor_ptr self) {
+  auto& st = self->state;
+  if (st.pending.empty())
+    return;
+  auto batch = std::move(st.pending);
+  st.pending.clear();
+  auto now = st.clock();
+  auto err = st.store->begin_batch();
+  if (!err) {
+    for (auto& w : batch)
+      w.apply(*st.store, now);
+    err = st.store->commit_batch();
+  }
+  for (auto& w : batch)
+    w.finish(err);
+}
+
+/// Queues a write whose result is a T; flushes when the batch is full.
+template <class T, class F>
+caf::typed_response_promise<T> enqueue(metadata_actor_ptr self, F fn) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<T>();
+  auto value = std::make_shared<caf::expected<T>>(caf::error{});
+  st.pending.push_back(pending_write{
+    [fn, value](metadata_store& store, int64_t now) {
+      *value = fn(store, now);
+      return value->error();
+    },
+    [rp, value](const caf::error& batch_error) mutable {
+      if (batch_error)
+        rp.deliver(batch_error);
+      else if (*value)
+        rp.deliver(std::move(**value));
+      else
+        rp.deliver(value->error());
+    }});
+  if (st.pending.size() >= st.options.batch_max || st.options.batch_interval.count() == 0) {
+    flush(self);
+  } else if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->delayed_send(self, st.options.batch_interval, md_flush_due_atom::value);
+  }
+  return rp;
+}
+
+caf::behavior metadata_behavior(metadata_actor_ptr self, std::shared_ptr<metadata_store> store,
+                                metadata_options options, clock_function clock) {
+  auto& st = self->state;
+  st.store = std::move(store);
+  st.throttle = std::make_unique<sample_throttle>(options.sample_interval);
+  st.options = std::move(options);
+  st.clock = std::move(clock);
+  // Whatever is queued when the actor stops is committed, so an orderly shutdown loses nothing.
+  self->attach_functor([self] { flush(self); });
+  auto as_bool = [](caf::error err) -> caf::expected<bool> {
+    if (err)
+      return err;
+    return true;
+  };
+  return {
+    [self](md_flush_due_atom) {
+      self->state.flush_scheduled = false;
+      flush(self);
+    },
+    [self](md_flush_atom) -> bool {
+      flush(self);
+      return true;
+    },
+    [self](md_put_ctx_atom, md_context context) {
+      return enqueue<int64_t>(self, [context](metadata_store& s, int64_t now) {
+        return s.put_context(context, now);
+      });
+    },
+    [self](md_record_atom, md_execution_record record) {
+      if (record.execution.state != "running")
+        self->state.throttle->forget(record.execution.id);
+      return enqueue<md_record_ack>(self, [record](metadata_store& s, int64_t now) {
+        return s.record(record, now);
+      });
+    },
+    [self](md_samples_atom, std::vector<md_sample> samples) {
+      std::vector<md_sample> kept;
+      for (auto& sample : samples)
+        if (self->state.throttle->admit(sample))
+          kept.push_back(std::move(sample));
+      return enqueue<uint32_t>(self, [kept](metadata_store& s, int64_t) {
+        return s.put_samples(kept);
+      });
+    },
+    [self, as_bool](md_memo_put_atom, md_memo_entry entry) {
+      return enqueue<bool>(self, [entry, as_bool](metadata_store& s, int64_t) {
+        return as_bool(s.memo_put(entry));
+      });
+    },
+    [self, as_bool](md_memo_hit_atom, std::string key, int64_t now_ms) {
+      return enqueue<bool>(self, [key, now_ms, as_bool](metadata_store& s, int64_t) {
+        return as_bool(s.memo_hit(key, now_ms));
+      });
+    },
+    [self, as_bool](md_memo_del_atom, std::string key) {
+      return enqueue<bool>(self, [key, as_bool](metadata_store& s, int64_t) {
+        return as_bool(s.memo_delete(key));
+      });
+    },
+    [self](md_memo_gc_atom, int64_t cutoff_ms) -> caf::result<md_gc_result> {
+      flush(self);
+      auto result = self->state.store->memo_gc(cutoff_ms);
+      if (!result)
+        return std::move(result.error());
+      return std::move(*result);
+    },
+    [self](md_get_ctx_atom, std::string type, std::string name) -> caf::result<md_context> {
+      flush(self);
+      auto result = self->state.store->get_context(type, name);
+      if (!result)
+        return std::move(result.error());
+      return std::move(*result);
+    },
+    [self](md_get_smp_atom, int64_t execution_id) -> caf::result<std::vector<md_sample>> {
+      flush(self);
+      auto result = self->state.store->samples(execution_id);
+      if (!result)
+        return std::move(result.error());
+      return std::move(*result);
+    },
+    [self](md_list_runs_atom) -> caf::result<std::vector<md_run_summary>> {
+      flush(self);
+      auto result = self->state.store->list_runs();
+      if (!result)
+        return std::move(result.error());
+      return std::move(*result);
+    },
+    [self](md_show_run_atom, std::string name) -> caf::result<md_run_detail> {
+      flush(self);
+      auto result = self->state.store->show_run(name);
+      if (!result)
+        return std::move(result.error());
+      return std::move(*result);
+    },
+    [self](md_lineage_atom, int64_t artifact_id,
+           std::string direction) -> caf::result<md_lineage> {
+      flush(self);
+      auto dir = parse_direction(direction);
+      if (!dir)
+        return std::move(dir.error());
+      auto result = self->state.store->lineage(artifact_id, *dir);
+      if (!result)
+        return std::move(result.error());
+      return std::move(*result);
+    },
+    [self](md_memo_get_atom, std::string key) -> caf::result<md_memo_lookup> {
+      flush(self);
+      auto result = self->state.store->memo_get(key);
+      if (!result)
+        return std::move(result.error());
+      return std::move(*result);
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<caf::actor> spawn_metadata_actor(caf::actor_system& sys,
+                                               const metadata_options& options,
+                                               actor_options how) {
+  if (!how.clock)
+    how.clock = system_clock_ms;
+  auto opened = metadata_store::open(options, how.clock());
+  if (!opened)
+    return std::move(opened.error());
+  std::shared_ptr<metadata_store> store{std::move(*opened)};
+  if (how.dedicated_thread)
+    return sys.spawn<caf::detached>(metadata_behavior, std::move(store), options, how.clock);
+  return sys.spawn(metadata_behavior, std::move(store), options, how.clock);
+}
+
+runtime::child_spec metadata_child(metadata_options options, actor_options how) {
+  return runtime::worker("metadata", [options, how](const runtime::start_context& ctx) {
+    return spawn_metadata_actor(ctx.system, options, how);
+  });
+}
+
+} // namespace dmlp::metadata

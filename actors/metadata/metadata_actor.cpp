@@ -68,7 +68,7 @@ caf::typed_response_promise<T> enqueue(metadata_actor_ptr self, F fn) {
   st.pending.push_back(pending_write{
     [fn, value](metadata_store& store, int64_t now) {
       *value = fn(store, now);
-      return value->error();
+      return *value ? caf::error{} : value->error();
     },
     [rp, value](const caf::error& batch_error) mutable {
       if (batch_error)

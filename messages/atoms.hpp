@@ -124,5 +124,61 @@ using scale_tick_atom = caf::atom_constant<caf::atom("svscale")>;
 using ingest_status_atom = caf::atom_constant<caf::atom("ingstatus")>;
 /// Internal: a restored coordinator's deadline for trainers to re-attach has passed.
 using ingest_lease_atom = caf::atom_constant<caf::atom("inglease")>;
+/// Internal: a coordinator's group-commit interval has passed; save the ledger and send.
+using ingest_commit_atom = caf::atom_constant<caf::atom("ingcommit")>;
+
+// -- cluster (runtime/cluster, messages/cluster.hpp) ------------------------------------------
+
+/// A node asks a member to let it in (join_request; replies std::vector<member_info>).
+using cl_join_atom = caf::atom_constant<caf::atom("cljoin")>;
+/// Periodic liveness + view gossip between node agents (node_heartbeat).
+using cl_beat_atom = caf::atom_constant<caf::atom("clbeat")>;
+/// Internal: a node agent's heartbeat timer.
+using cl_tick_atom = caf::atom_constant<caf::atom("cltick")>;
+/// Ask a node agent for its cluster_status.
+using cl_status_atom = caf::atom_constant<caf::atom("clstatus")>;
+/// Ask a node agent to start a role actor (spawn_request; replies caf::actor).
+using cl_spawn_atom = caf::atom_constant<caf::atom("clspawn")>;
+/// Register a name in the cluster registry (name, actor).
+using cl_reg_atom = caf::atom_constant<caf::atom("clreg")>;
+/// Resolve a name of the cluster registry (name; replies caf::actor).
+using cl_resolve_atom = caf::atom_constant<caf::atom("clresolve")>;
+/// Subscribe an actor to membership_events.
+using cl_sub_atom = caf::atom_constant<caf::atom("clsub")>;
+/// A node leaves on purpose (name, epoch).
+using cl_leave_atom = caf::atom_constant<caf::atom("clleave")>;
+/// To an old incarnation: the cluster declared you down (name, epoch).
+using cl_down_atom = caf::atom_constant<caf::atom("clyoudown")>;
+/// Internal: a seed connect finished (host, port, agent or error).
+using cl_seed_atom = caf::atom_constant<caf::atom("clseed")>;
+/// Work item for the demo workload's role actors (value; replies value², node name).
+using cl_work_atom = caf::atom_constant<caf::atom("clwork")>;
+/// Ask the demo workload driver for its counters.
+using cl_wstats_atom = caf::atom_constant<caf::atom("clwstats")>;
+
+// -- training protocol (messages/training.hpp) ------------------------------------------------
+
+/// Trainer → job master: join or re-join (train_hello).
+using train_hello_atom = caf::atom_constant<caf::atom("trhello")>;
+/// Trainer → job master: the ingest job finished an epoch (ingest_epoch_end).
+using train_epoch_atom = caf::atom_constant<caf::atom("trepoch")>;
+/// Master → trainer: adopt a replica state (train_state).
+using train_state_atom = caf::atom_constant<caf::atom("trstate")>;
+/// Ask a trainer for its replica state (replies train_state).
+using train_get_state_atom = caf::atom_constant<caf::atom("trgetstate")>;
+/// Master → trainers: the step's sum may be applied (step number).
+using train_commit_atom = caf::atom_constant<caf::atom("trcommit")>;
+/// Master → trainers: the step is void, keep the batch (step number).
+using train_abort_atom = caf::atom_constant<caf::atom("trabort")>;
+/// Internal: a trainer waited long enough for a batch and contributes nothing.
+using train_idle_atom = caf::atom_constant<caf::atom("tridle")>;
+/// Master → trainers (ps): live worker count, for the learning-rate scaling rule.
+using train_workers_atom = caf::atom_constant<caf::atom("trworkers")>;
+/// Ask the job master for the final state once the job finished (replies train_state).
+using train_result_atom = caf::atom_constant<caf::atom("trresult")>;
+/// Internal: a trainer looks up a restarted peer (coordinator or shard) again.
+using train_retry_atom = caf::atom_constant<caf::atom("trretry")>;
+/// Ask a parameter-server shard for its slice (replies ps_params).
+using ps_pull_atom = caf::atom_constant<caf::atom("pspull")>;
 
 } // namespace dmlp

@@ -10,14 +10,12 @@ namespace dmlp {
 
 namespace {
 
-template <class T>
-void put_le(std::vector<uint8_t>& out, T value) {
+template <class T> void put_le(std::vector<uint8_t>& out, T value) {
   for (size_t i = 0; i < sizeof(T); ++i)
     out.push_back(static_cast<uint8_t>((static_cast<uint64_t>(value) >> (8 * i)) & 0xFF));
 }
 
-template <class T>
-T get_le(const uint8_t* in) {
+template <class T> T get_le(const uint8_t* in) {
   uint64_t value = 0;
   for (size_t i = 0; i < sizeof(T); ++i)
     value |= static_cast<uint64_t>(in[i]) << (8 * i);
@@ -60,16 +58,16 @@ caf::expected<std::vector<uint8_t>> unframe_checked(const file_magic& magic, uin
                                                     const std::vector<uint8_t>& file,
                                                     uint64_t max_body) {
   if (file.size() < checked_file_header_size)
-    return caf::make_error(codec_errc::truncated,
-                           "file has " + std::to_string(file.size()) + " bytes, less than a header");
+    return caf::make_error(codec_errc::truncated, "file has " + std::to_string(file.size()) +
+                                                      " bytes, less than a header");
   if (std::memcmp(file.data(), magic.data(), magic.size()) != 0)
-    return caf::make_error(codec_errc::bad_magic, "expected magic " +
-                                                      std::string(magic.begin(), magic.end()));
+    return caf::make_error(codec_errc::bad_magic,
+                           "expected magic " + std::string(magic.begin(), magic.end()));
   auto found_version = get_le<uint32_t>(file.data() + 8);
   if (found_version != version)
     return caf::make_error(codec_errc::unsupported_version,
-                           "format version " + std::to_string(found_version) + ", this build reads " +
-                               std::to_string(version));
+                           "format version " + std::to_string(found_version) +
+                               ", this build reads " + std::to_string(version));
   auto length = get_le<uint64_t>(file.data() + 12);
   auto expected_crc = get_le<uint32_t>(file.data() + 20);
   if (length > max_body)

@@ -5,8 +5,8 @@
 
 #include <caf/atom.hpp>
 #include <caf/deep_to_string.hpp>
-#include <caf/message.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/message.hpp>
 #include <caf/sec.hpp>
 
 #include "messages/error_names.hpp"

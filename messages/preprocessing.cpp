@@ -25,8 +25,8 @@ void preprocessing::apply(const uint8_t* raw, size_t count, float* out) const {
 std::string preprocessing::canonical() const {
   std::ostringstream out;
   out.precision(17);
-  out << "v" << version << ";h" << height << ";w" << width << ";c" << channels << ";scale"
-      << scale << ";std" << standardize << ";mean" << mean << ";sd" << stddev;
+  out << "v" << version << ";h" << height << ";w" << width << ";c" << channels << ";scale" << scale
+      << ";std" << standardize << ";mean" << mean << ";sd" << stddev;
   return out.str();
 }
 

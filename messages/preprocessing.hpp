@@ -49,10 +49,9 @@ struct preprocessing {
   static caf::expected<preprocessing> from_json(const std::string& text);
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, preprocessing& x) {
-  return f(caf::meta::type_name("preprocessing"), x.version, x.height, x.width, x.channels,
-           x.scale, x.standardize, x.mean, x.stddev);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, preprocessing& x) {
+  return f(caf::meta::type_name("preprocessing"), x.version, x.height, x.width, x.channels, x.scale,
+           x.standardize, x.mean, x.stddev);
 }
 
 } // namespace dmlp

@@ -43,8 +43,7 @@ struct child_info {
   uint32_t restarts = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, child_info& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, child_info& x) {
   return f(caf::meta::type_name("child_info"), x.id, x.handle, x.kind, x.state, x.restarts);
 }
 
@@ -60,8 +59,7 @@ struct child_counts {
   uint32_t workers = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, child_counts& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, child_counts& x) {
   return f(caf::meta::type_name("child_counts"), x.specs, x.active, x.supervisors, x.workers);
 }
 

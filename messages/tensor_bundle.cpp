@@ -107,8 +107,8 @@ caf::expected<encoded_bundle> encode(const tensor_bundle& bundle) {
 caf::expected<tensor_bundle> decode(const encoded_bundle& in, const decode_limits& limits) {
   const auto& bytes = in.bytes;
   if (bytes.size() > limits.max_bytes)
-    return caf::make_error(codec_errc::oversized,
-                           "bundle of " + std::to_string(bytes.size()) + " bytes exceeds the limit");
+    return caf::make_error(codec_errc::oversized, "bundle of " + std::to_string(bytes.size()) +
+                                                      " bytes exceeds the limit");
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
     return caf::make_error(codec_errc::truncated, "bundle length " + std::to_string(bytes.size()) +
                                                       " is not a whole number of words");
@@ -137,7 +137,8 @@ caf::expected<tensor_bundle> decode(const encoded_bundle& in, const decode_limit
       out.type = static_cast<dtype>(raw_type);
       auto shape = t.getShape();
       if (shape.size() > limits.max_rank)
-        return caf::make_error(codec_errc::oversized, "tensor rank " + std::to_string(shape.size()));
+        return caf::make_error(codec_errc::oversized,
+                               "tensor rank " + std::to_string(shape.size()));
       for (auto d : shape)
         out.shape.push_back(d);
       auto data = t.getData();

@@ -11,14 +11,17 @@
 #include <caf/type_id.hpp>
 
 #include "messages/atoms.hpp"
-#include "messages/metadata.hpp"
+#include "messages/cluster.hpp"
 #include "messages/ingest.hpp"
+#include "messages/metadata.hpp"
 #include "messages/preprocessing.hpp"
 #include "messages/serving.hpp"
 #include "messages/supervision.hpp"
 #include "messages/tensor_bundle.hpp"
+#include "messages/training.hpp"
 #include "messages/workflow.hpp"
 
+// clang-format off
 CAF_BEGIN_TYPE_ID_BLOCK(dmlp, caf::first_custom_type_id)
 
   CAF_ADD_TYPE_ID(dmlp, (dmlp::child_info))
@@ -66,4 +69,26 @@ CAF_BEGIN_TYPE_ID_BLOCK(dmlp, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_test_request))
   CAF_ADD_TYPE_ID(dmlp, (dmlp::ingest_status))
 
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::member_info))
+  CAF_ADD_TYPE_ID(dmlp, (std::vector<dmlp::member_info>))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::cluster_name))
+  CAF_ADD_TYPE_ID(dmlp, (std::vector<dmlp::cluster_name>))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::join_request))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::node_heartbeat))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::spawn_request))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::hosted_child))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::cluster_status))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::membership_event))
+
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::train_hello))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::train_state))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::train_step))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::train_chunk))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::train_reduced))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ps_push))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ps_params))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::ps_members))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::train_progress))
+
 CAF_END_TYPE_ID_BLOCK(dmlp)
+// clang-format on

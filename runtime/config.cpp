@@ -13,7 +13,7 @@ namespace dmlp::runtime {
 
 config_reader::config_reader(std::shared_ptr<YAML::Node> node, std::string source,
                              std::string prefix)
-  : node_(std::move(node)), source_(std::move(source)), prefix_(std::move(prefix)) {}
+    : node_(std::move(node)), source_(std::move(source)), prefix_(std::move(prefix)) {}
 
 caf::expected<config_reader> config_reader::from_string(const std::string& text,
                                                         const std::string& source) {
@@ -44,7 +44,8 @@ std::string config_reader::where(const std::string& key) const {
 }
 
 caf::error config_reader::missing(const std::string& key) const {
-  return caf::make_error(runtime_errc::config_missing_key, where(key) + ": required key is missing");
+  return caf::make_error(runtime_errc::config_missing_key,
+                         where(key) + ": required key is missing");
 }
 
 caf::error config_reader::invalid(const std::string& key, const std::string& expectation) const {
@@ -57,8 +58,7 @@ bool config_reader::has(const std::string& key) const {
 
 namespace {
 
-template <class T>
-bool convert_scalar(const YAML::Node& node, T& out) {
+template <class T> bool convert_scalar(const YAML::Node& node, T& out) {
   if (!node.IsScalar())
     return false;
   try {
@@ -71,17 +71,17 @@ bool convert_scalar(const YAML::Node& node, T& out) {
 
 } // namespace
 
-#define DMLP_CONFIG_SCALAR_READ(type, expectation)                                               \
-  caf::error config_reader::read(const std::string& key, type& out) {                           \
-    auto node = (*node_)[key];                                                                   \
-    if (!node.IsDefined())                                                                       \
-      return caf::none;                                                                          \
-    used_.insert(key);                                                                           \
-    type value{};                                                                                \
-    if (!convert_scalar(node, value))                                                            \
-      return invalid(key, expectation);                                                          \
-    out = value;                                                                                 \
-    return caf::none;                                                                            \
+#define DMLP_CONFIG_SCALAR_READ(type, expectation)                                                 \
+  caf::error config_reader::read(const std::string& key, type& out) {                              \
+    auto node = (*node_)[key];                                                                     \
+    if (!node.IsDefined())                                                                         \
+      return caf::none;                                                                            \
+    used_.insert(key);                                                                             \
+    type value{};                                                                                  \
+    if (!convert_scalar(node, value))                                                              \
+      return invalid(key, expectation);                                                            \
+    out = value;                                                                                   \
+    return caf::none;                                                                              \
   }
 
 DMLP_CONFIG_SCALAR_READ(bool, "expected true or false")
@@ -119,8 +119,8 @@ caf::error config_reader::read(const std::string& key, std::chrono::milliseconds
   if (!convert_scalar(node, text))
     return invalid(key, "expected a duration like 250ms or 5s");
   size_t digits = 0;
-  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) ||
-                                  text[digits] == '.'))
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
     ++digits;
   if (digits == 0)
     return invalid(key, "expected a duration like 250ms or 5s");
@@ -176,7 +176,7 @@ caf::error read_supervisor_options(config_reader& reader, supervisor_spec& spec)
     if (!known)
       return caf::make_error(runtime_errc::config_invalid_value,
                              reader.where("strategy") + ": unknown strategy '" + strategy_name +
-                               "' (one_for_one, one_for_all, rest_for_one, simple_one_for_one)");
+                                 "' (one_for_one, one_for_all, rest_for_one, simple_one_for_one)");
   }
   auto intensity = reader.section("intensity");
   if (!intensity)
@@ -211,7 +211,7 @@ caf::error read_logging_options(config_reader& reader, logging_options& options)
   if (!parse_level(options.level, level))
     return caf::make_error(runtime_errc::config_invalid_value,
                            reader.where("level") + ": unknown level '" + options.level +
-                             "' (trace, debug, info, warn, error, off)");
+                               "' (trace, debug, info, warn, error, off)");
   if (auto err = reader.read("file", options.file))
     return err;
   return reader.finish();

@@ -49,8 +49,7 @@ public:
   caf::error read(const std::string& key, std::chrono::milliseconds& out);
 
   /// Like read(), but an absent key is runtime_errc::config_missing_key.
-  template <class T>
-  caf::error require(const std::string& key, T& out) {
+  template <class T> caf::error require(const std::string& key, T& out) {
     if (!has(key))
       return missing(key);
     return read(key, out);

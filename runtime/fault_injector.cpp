@@ -24,8 +24,8 @@ std::optional<caf::error> parse_exit_reason(const std::string& name) {
 
 fault_injector::fault_injector(caf::actor_system& sys, caf::actor root, std::string root_path,
                                uint64_t seed, std::chrono::milliseconds timeout)
-  : sys_(sys), root_(std::move(root)), root_path_(std::move(root_path)), rng_(seed),
-    timeout_(timeout) {}
+    : sys_(sys), root_(std::move(root)), root_path_(std::move(root_path)), rng_(seed),
+      timeout_(timeout) {}
 
 caf::expected<std::vector<tree_entry>> fault_injector::walk() {
   std::vector<tree_entry> found;
@@ -36,18 +36,18 @@ caf::expected<std::vector<tree_entry>> fault_injector::walk() {
     supervisors.pop_front();
     caf::error failure;
     self->request(current.handle, timeout_, which_children_atom::value)
-      .receive(
-        [&](const std::vector<child_info>& children) {
-          for (const auto& child : children) {
-            if (!child.handle)
-              continue;
-            tree_entry entry{current.path + "/" + child.id, child.handle, child.kind};
-            found.push_back(entry);
-            if (child.kind == child_kind::supervisor)
-              supervisors.push_back(entry);
-          }
-        },
-        [&](caf::error& err) { failure = std::move(err); });
+        .receive(
+            [&](const std::vector<child_info>& children) {
+              for (const auto& child : children) {
+                if (!child.handle)
+                  continue;
+                tree_entry entry{current.path + "/" + child.id, child.handle, child.kind};
+                found.push_back(entry);
+                if (child.kind == child_kind::supervisor)
+                  supervisors.push_back(entry);
+              }
+            },
+            [&](caf::error& err) { failure = std::move(err); });
     // A supervisor that died while we walked simply contributes no children.
     if (failure && current.handle == root_)
       return failure;

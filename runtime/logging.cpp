@@ -10,9 +10,9 @@ namespace dmlp::runtime {
 
 bool parse_level(const std::string& name, spdlog::level::level_enum& out) {
   static const std::pair<const char*, spdlog::level::level_enum> levels[] = {
-    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
-    {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
-    {"error", spdlog::level::err},   {"off", spdlog::level::off},
+      {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
+      {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
+      {"error", spdlog::level::err},   {"off", spdlog::level::off},
   };
   for (const auto& [text, level] : levels)
     if (name == text) {

@@ -33,22 +33,18 @@ class actor_log {
 public:
   actor_log() = default;
   actor_log(std::shared_ptr<spdlog::logger> logger, std::string actor)
-    : logger_(std::move(logger)), actor_(std::move(actor)) {}
+      : logger_(std::move(logger)), actor_(std::move(actor)) {}
 
-  template <class... Ts>
-  void info(const char* format, Ts&&... xs) const {
+  template <class... Ts> void info(const char* format, Ts&&... xs) const {
     write(spdlog::level::info, format, std::forward<Ts>(xs)...);
   }
-  template <class... Ts>
-  void warn(const char* format, Ts&&... xs) const {
+  template <class... Ts> void warn(const char* format, Ts&&... xs) const {
     write(spdlog::level::warn, format, std::forward<Ts>(xs)...);
   }
-  template <class... Ts>
-  void error(const char* format, Ts&&... xs) const {
+  template <class... Ts> void error(const char* format, Ts&&... xs) const {
     write(spdlog::level::err, format, std::forward<Ts>(xs)...);
   }
-  template <class... Ts>
-  void debug(const char* format, Ts&&... xs) const {
+  template <class... Ts> void debug(const char* format, Ts&&... xs) const {
     write(spdlog::level::debug, format, std::forward<Ts>(xs)...);
   }
 

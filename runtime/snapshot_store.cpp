@@ -18,8 +18,7 @@ caf::expected<uint64_t> memory_snapshot_store::save(const std::string& key,
   return record.sequence;
 }
 
-caf::expected<std::optional<snapshot_record>>
-memory_snapshot_store::load(const std::string& key) {
+caf::expected<std::optional<snapshot_record>> memory_snapshot_store::load(const std::string& key) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = records_.find(key);
   if (i == records_.end())
@@ -27,8 +26,7 @@ memory_snapshot_store::load(const std::string& key) {
   return std::optional<snapshot_record>{i->second};
 }
 
-file_snapshot_store::file_snapshot_store(std::string directory)
-  : directory_(std::move(directory)) {
+file_snapshot_store::file_snapshot_store(std::string directory) : directory_(std::move(directory)) {
   make_directories(directory_);
 }
 
@@ -57,8 +55,7 @@ caf::expected<uint64_t> file_snapshot_store::save(const std::string& key,
   return sequence;
 }
 
-caf::expected<std::optional<snapshot_record>>
-file_snapshot_store::load(const std::string& key) {
+caf::expected<std::optional<snapshot_record>> file_snapshot_store::load(const std::string& key) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto path = path_of(key);
   if (!std::filesystem::exists(path))
@@ -68,8 +65,9 @@ file_snapshot_store::load(const std::string& key) {
     return bytes.error();
   auto record = decode_snapshot_file(*bytes);
   if (!record)
-    return caf::error{record.error().code(), record.error().category(),
-                      caf::make_message("snapshot " + path + ": " + dmlp::describe(record.error()))};
+    return caf::error{
+        record.error().code(), record.error().category(),
+        caf::make_message("snapshot " + path + ": " + dmlp::describe(record.error()))};
   return std::optional<snapshot_record>{std::move(*record)};
 }
 

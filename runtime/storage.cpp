@@ -15,8 +15,7 @@ namespace dmlp::runtime {
 namespace {
 
 caf::error io_error(const std::string& what, const std::string& path) {
-  return caf::make_error(runtime_errc::io_failure,
-                         what + " " + path + ": " + std::strerror(errno));
+  return caf::make_error(runtime_errc::io_failure, what + " " + path + ": " + std::strerror(errno));
 }
 
 } // namespace
@@ -48,8 +47,8 @@ caf::error write_file_atomic(const std::string& path, const std::vector<uint8_t>
   std::filesystem::path target{path};
   auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path{"."};
   std::random_device entropy;
-  auto temp = (dir / ("." + target.filename().string() + ".tmp" + std::to_string(entropy())))
-                  .string();
+  auto temp =
+      (dir / ("." + target.filename().string() + ".tmp" + std::to_string(entropy()))).string();
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return io_error("cannot create", temp);

@@ -26,9 +26,9 @@ caf::expected<dtype> wire_type(torch::ScalarType type) {
     case torch::kInt8:
       return dtype::int8;
     default:
-      return caf::make_error(codec_errc::unknown_dtype,
-                             std::string{"torch type "} + c10::toString(type) +
-                               " has no TensorBundle dtype");
+      return caf::make_error(codec_errc::unknown_dtype, std::string{"torch type "} +
+                                                            c10::toString(type) +
+                                                            " has no TensorBundle dtype");
   }
 }
 

@@ -44,7 +44,7 @@ bool get_u64(const std::vector<uint8_t>& in, size_t& pos, uint64_t& value) {
 
 caf::behavior squarer(caf::event_based_actor*) {
   return {
-    [](demo_work_atom, uint64_t item) { return work_value(item); },
+      [](demo_work_atom, uint64_t item) { return work_value(item); },
   };
 }
 
@@ -109,29 +109,29 @@ caf::behavior ledger(caf::stateful_actor<ledger_state>* self, runtime::start_con
     return {};
   }
   return {
-    [self](demo_commit_atom, uint64_t item, uint64_t value) -> caf::result<uint64_t> {
-      auto& st = self->state;
-      if (st.committed(item)) {
-        ++st.duplicates;
-      } else {
-        st.commit(item, value);
-      }
-      // Persist before acknowledging: an acknowledged commit survives a ledger restart.
-      if (auto saved = st.store->save(st.key, st.encode()); !saved)
-        return saved.error();
-      return st.count();
-    },
-    [self](demo_missing_atom, uint64_t below) {
-      std::vector<int64_t> missing;
-      for (uint64_t item = self->state.watermark; item < below; ++item)
-        if (!self->state.committed(item))
-          missing.push_back(static_cast<int64_t>(item));
-      return missing;
-    },
-    [self](demo_stats_atom) {
-      auto& st = self->state;
-      return caf::make_message(st.count(), st.value_sum, st.duplicates);
-    },
+      [self](demo_commit_atom, uint64_t item, uint64_t value) -> caf::result<uint64_t> {
+        auto& st = self->state;
+        if (st.committed(item)) {
+          ++st.duplicates;
+        } else {
+          st.commit(item, value);
+        }
+        // Persist before acknowledging: an acknowledged commit survives a ledger restart.
+        if (auto saved = st.store->save(st.key, st.encode()); !saved)
+          return saved.error();
+        return st.count();
+      },
+      [self](demo_missing_atom, uint64_t below) {
+        std::vector<int64_t> missing;
+        for (uint64_t item = self->state.watermark; item < below; ++item)
+          if (!self->state.committed(item))
+            missing.push_back(static_cast<int64_t>(item));
+        return missing;
+      },
+      [self](demo_stats_atom) {
+        auto& st = self->state;
+        return caf::make_message(st.count(), st.value_sum, st.duplicates);
+      },
   };
 }
 
@@ -217,8 +217,8 @@ void commit(dispatcher_actor* self, uint64_t worker_id, uint64_t item, uint64_t 
     return;
   }
   self->request(ledger, request_timeout, demo_commit_atom::value, item, value)
-    .then([self, worker_id](uint64_t) { release(self, worker_id); },
-          [retry_later](caf::error&) { retry_later(); });
+      .then([self, worker_id](uint64_t) { release(self, worker_id); },
+            [retry_later](caf::error&) { retry_later(); });
 }
 
 void dispatch(dispatcher_actor* self) {
@@ -241,12 +241,12 @@ void dispatch(dispatcher_actor* self) {
       auto worker_id = worker.id();
       st.busy_workers.emplace(worker_id, item);
       self->request(worker, request_timeout, demo_work_atom::value, item)
-        .then([self, worker_id, item](uint64_t value) { commit(self, worker_id, item, value); },
-              [self, worker_id, item](caf::error&) {
-                self->state.dead_workers.insert(worker_id);
-                redo(self, item);
-                release(self, worker_id);
-              });
+          .then([self, worker_id, item](uint64_t value) { commit(self, worker_id, item, value); },
+                [self, worker_id, item](caf::error&) {
+                  self->state.dead_workers.insert(worker_id);
+                  redo(self, item);
+                  release(self, worker_id);
+                });
     }
   finish_if_drained(self);
 }
@@ -260,17 +260,17 @@ void recover(dispatcher_actor* self) {
     return;
   }
   self->request(ledger, request_timeout, demo_missing_atom::value, self->state.next_item)
-    .then(
-      [self](const std::vector<int64_t>& missing) {
-        auto& st = self->state;
-        std::set<uint64_t> queued(st.retry.begin(), st.retry.end());
-        for (auto item : missing)
-          if (queued.count(static_cast<uint64_t>(item)) == 0)
-            redo(self, static_cast<uint64_t>(item));
-        st.recovered = true;
-        dispatch(self);
-      },
-      [self](caf::error&) { self->delayed_send(self, tick_interval, demo_tick_atom::value); });
+      .then(
+          [self](const std::vector<int64_t>& missing) {
+            auto& st = self->state;
+            std::set<uint64_t> queued(st.retry.begin(), st.retry.end());
+            for (auto item : missing)
+              if (queued.count(static_cast<uint64_t>(item)) == 0)
+                redo(self, static_cast<uint64_t>(item));
+            st.recovered = true;
+            dispatch(self);
+          },
+          [self](caf::error&) { self->delayed_send(self, tick_interval, demo_tick_atom::value); });
 }
 
 caf::behavior dispatcher(dispatcher_actor* self, runtime::start_context ctx) {
@@ -285,25 +285,25 @@ caf::behavior dispatcher(dispatcher_actor* self, runtime::start_context ctx) {
   recover(self);
   self->delayed_send(self, tick_interval, demo_tick_atom::value);
   return {
-    [self](demo_tick_atom) {
-      if (!self->state.recovered)
-        recover(self);
-      else
-        dispatch(self);
-      self->delayed_send(self, tick_interval, demo_tick_atom::value);
-    },
-    [self](demo_commit_atom, uint64_t worker_id, uint64_t item, uint64_t value) {
-      commit(self, worker_id, item, value);
-    },
-    [self](demo_drain_atom) -> caf::result<uint64_t, uint64_t> {
-      auto& st = self->state;
-      st.draining = true;
-      auto promise = self->make_response_promise<uint64_t, uint64_t>();
-      st.drain_waiters.push_back(promise);
-      if (st.recovered)
-        dispatch(self);
-      return promise;
-    },
+      [self](demo_tick_atom) {
+        if (!self->state.recovered)
+          recover(self);
+        else
+          dispatch(self);
+        self->delayed_send(self, tick_interval, demo_tick_atom::value);
+      },
+      [self](demo_commit_atom, uint64_t worker_id, uint64_t item, uint64_t value) {
+        commit(self, worker_id, item, value);
+      },
+      [self](demo_drain_atom) -> caf::result<uint64_t, uint64_t> {
+        auto& st = self->state;
+        st.draining = true;
+        auto promise = self->make_response_promise<uint64_t, uint64_t>();
+        st.drain_waiters.push_back(promise);
+        if (st.recovered)
+          dispatch(self);
+        return promise;
+      },
   };
 }
 
@@ -338,29 +338,28 @@ runtime::supervisor_spec make_demo_spec(const demo_options& options,
   quick.max = milliseconds{50};
   supervisor_spec pool{"workers", strategy::simple_one_for_one};
   pool.with_intensity(options.pool_restarts_per_second, std::chrono::seconds{1})
-    .with_backoff(quick)
-    .with_initial_members(options.workers)
-    .add(worker("squarer", [](const start_context& ctx) -> caf::expected<caf::actor> {
-           return ctx.system.spawn(squarer);
-         }).with_shutdown(shutdown_spec::brutal_kill()));
+      .with_backoff(quick)
+      .with_initial_members(options.workers)
+      .add(worker("squarer", [](const start_context& ctx) -> caf::expected<caf::actor> {
+             return ctx.system.spawn(squarer);
+           }).with_shutdown(shutdown_spec::brutal_kill()));
   supervisor_spec root{"demo", strategy::one_for_one};
   root.with_intensity(100000, std::chrono::seconds{1})
-    .with_backoff(quick)
-    .add(worker("ledger",
-                [](const start_context& ctx) -> caf::expected<caf::actor> {
-                  return ctx.system.spawn(ledger, ctx);
-                })
-           .with_snapshots(snapshots))
-    .add(supervisor(pool))
-    .add(worker("dispatcher",
-                [](const start_context& ctx) -> caf::expected<caf::actor> {
-                  return ctx.system.spawn(dispatcher, ctx);
-                })
-           .with_snapshots(snapshots));
+      .with_backoff(quick)
+      .add(worker("ledger",
+                  [](const start_context& ctx) -> caf::expected<caf::actor> {
+                    return ctx.system.spawn(ledger, ctx);
+                  })
+               .with_snapshots(snapshots))
+      .add(supervisor(pool))
+      .add(worker("dispatcher", [](const start_context& ctx) -> caf::expected<caf::actor> {
+             return ctx.system.spawn(dispatcher, ctx);
+           }).with_snapshots(snapshots));
   return root;
 }
 
-caf::expected<demo_totals> drain(caf::actor_system& sys, const runtime::runtime_services& services) {
+caf::expected<demo_totals> drain(caf::actor_system& sys,
+                                 const runtime::runtime_services& services) {
   caf::scoped_actor self{sys};
   demo_totals totals;
   // The dispatcher or ledger may be between incarnations: ask again until both answer.
@@ -373,25 +372,25 @@ caf::expected<demo_totals> drain(caf::actor_system& sys, const runtime::runtime_
     }
     bool drained = false;
     self->request(dispatcher_handle, std::chrono::seconds{10}, demo_drain_atom::value)
-      .receive(
-        [&](uint64_t issued, uint64_t lost) {
-          totals.issued = issued;
-          totals.lost = lost;
-          drained = true;
-        },
-        [&](caf::error&) {});
+        .receive(
+            [&](uint64_t issued, uint64_t lost) {
+              totals.issued = issued;
+              totals.lost = lost;
+              drained = true;
+            },
+            [&](caf::error&) {});
     if (!drained)
       continue;
     bool counted = false;
     self->request(ledger_handle, request_timeout, demo_stats_atom::value)
-      .receive(
-        [&](uint64_t committed, uint64_t value_sum, uint64_t duplicates) {
-          totals.committed = committed;
-          totals.value_sum = value_sum;
-          totals.duplicate_commits = duplicates;
-          counted = true;
-        },
-        [&](caf::error&) {});
+        .receive(
+            [&](uint64_t committed, uint64_t value_sum, uint64_t duplicates) {
+              totals.committed = committed;
+              totals.value_sum = value_sum;
+              totals.duplicate_commits = duplicates;
+              counted = true;
+            },
+            [&](caf::error&) {});
     if (counted)
       return totals;
   }

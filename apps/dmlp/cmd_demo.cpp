@@ -69,7 +69,8 @@ int run_supervision_demo(const demo_flags& flags, CLI::App& command) {
   caf::actor_system_config cfg;
   runtime::configure_actor_system(cfg);
   caf::actor_system sys{cfg};
-  auto services = runtime::make_services(sys, runtime::make_node_logger("local", logging), flags.seed);
+  auto services =
+      runtime::make_services(sys, runtime::make_node_logger("local", logging), flags.seed);
   auto snapshots = std::make_shared<runtime::memory_snapshot_store>();
   auto root = runtime::spawn_supervisor(sys, demo::make_demo_spec(options, snapshots), services);
   runtime::fault_injector injector{sys, root, "demo", flags.seed};
@@ -85,21 +86,21 @@ int run_supervision_demo(const demo_flags& flags, CLI::App& command) {
   while (!root_died && steady_clock::now() < deadline) {
     auto wait = std::min(next_kill, deadline) - steady_clock::now();
     self->receive(
-      [&](const supervision_event& event) {
-        if (event.kind == supervision_event_kind::restarted) {
-          ++restarts;
-          if (!flags.json)
-            std::cout << "restart  " << event.supervisor << "/" << event.child << " (#"
-                      << event.restarts << ")\n";
-        } else if (event.kind == supervision_event_kind::escalated) {
-          ++escalations;
-          if (!flags.json)
-            std::cout << "escalate " << event.supervisor << ": " << event.reason << "\n";
-        }
-      },
-      [&](const caf::down_msg&) { root_died = true; },
-      caf::after(duration_cast<milliseconds>(std::max(wait, steady_clock::duration::zero()))) >>
-        [] {});
+        [&](const supervision_event& event) {
+          if (event.kind == supervision_event_kind::restarted) {
+            ++restarts;
+            if (!flags.json)
+              std::cout << "restart  " << event.supervisor << "/" << event.child << " (#"
+                        << event.restarts << ")\n";
+          } else if (event.kind == supervision_event_kind::escalated) {
+            ++escalations;
+            if (!flags.json)
+              std::cout << "escalate " << event.supervisor << ": " << event.reason << "\n";
+          }
+        },
+        [&](const caf::down_msg&) { root_died = true; },
+        caf::after(duration_cast<milliseconds>(std::max(wait, steady_clock::duration::zero()))) >>
+            [] {});
     if (flags.kill_every_ms > 0 && steady_clock::now() >= next_kill) {
       next_kill += milliseconds{flags.kill_every_ms};
       if (auto killed = injector.kill_random("demo", caf::exit_reason::kill)) {
@@ -126,8 +127,7 @@ int run_supervision_demo(const demo_flags& flags, CLI::App& command) {
   if (!flags.json)
     std::cout << "done: " << kills << " kills, " << restarts << " restarts, " << escalations
               << " escalations; " << totals->committed << " items committed, " << totals->lost
-              << " redone after kills; results " << (consistent ? "exact" : "INCONSISTENT")
-              << "\n";
+              << " redone after kills; results " << (consistent ? "exact" : "INCONSISTENT") << "\n";
   nlohmann::json summary{{"kills", kills},
                          {"restarts", restarts},
                          {"escalations", escalations},
@@ -148,20 +148,20 @@ void add_demo_command(CLI::App& app, command_context& ctx) {
   demo_cmd->require_subcommand(1);
   auto flags = std::make_shared<demo_flags>();
   auto* supervision = demo_cmd->add_subcommand(
-    "supervision", "A three-level supervision tree doing checked work while actors are killed");
+      "supervision", "A three-level supervision tree doing checked work while actors are killed");
   supervision->add_option("--seconds", flags->seconds, "How long to run")->capture_default_str();
-  supervision->add_option("--kill-every-ms", flags->kill_every_ms,
-                          "Kill a random actor this often (0: never)")
-    ->capture_default_str();
+  supervision
+      ->add_option("--kill-every-ms", flags->kill_every_ms,
+                   "Kill a random actor this often (0: never)")
+      ->capture_default_str();
   supervision->add_option("--workers", flags->workers, "Squarers in the worker pool")
-    ->capture_default_str();
+      ->capture_default_str();
   supervision->add_option("--seed", flags->seed, "Seed of the fault injector and back-off jitter")
-    ->capture_default_str();
+      ->capture_default_str();
   supervision->add_option("--config", flags->config, "YAML file (configs/demo/supervision.yaml)");
   supervision->add_flag("--json", flags->json, "Print the results as one JSON line last");
-  supervision->callback([flags, supervision, &ctx] {
-    ctx.exit_code = run_supervision_demo(*flags, *supervision);
-  });
+  supervision->callback(
+      [flags, supervision, &ctx] { ctx.exit_code = run_supervision_demo(*flags, *supervision); });
 }
 
 } // namespace dmlp::cli

@@ -26,9 +26,8 @@ caf::behavior sensor(caf::event_based_actor*) {
 }
 
 start_function spawn_of(caf::behavior (*fn)(caf::event_based_actor*)) {
-  return [fn](const start_context& ctx) -> caf::expected<caf::actor> {
-    return ctx.system.spawn(fn);
-  };
+  return
+      [fn](const start_context& ctx) -> caf::expected<caf::actor> { return ctx.system.spawn(fn); };
 }
 
 } // namespace
@@ -42,10 +41,10 @@ int main() {
   // The topology: everything it takes is here.
   supervisor_spec root{"station", strategy::one_for_all};
   root.with_intensity(5, std::chrono::seconds{10})
-    .add(worker("sensor", spawn_of(sensor)))
-    .add(supervisor(supervisor_spec{"aggregators", strategy::simple_one_for_one}
-                      .with_initial_members(3)
-                      .add(worker("agg", spawn_of(aggregator)))));
+      .add(worker("sensor", spawn_of(sensor)))
+      .add(supervisor(
+          supervisor_spec{"aggregators", strategy::simple_one_for_one}.with_initial_members(3).add(
+              worker("agg", spawn_of(aggregator)))));
   auto tree = spawn_supervisor(sys, root, services);
 
   caf::scoped_actor self{sys};

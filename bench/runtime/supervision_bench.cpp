@@ -41,7 +41,7 @@ double median(std::vector<double> xs) {
 bool answers(caf::scoped_actor& self, const caf::actor& worker) {
   bool ok = false;
   self->request(worker, std::chrono::seconds{5}, caf::get_atom::value, uint64_t{1})
-    .receive([&](uint64_t) { ok = true; }, [&](caf::error&) {});
+      .receive([&](uint64_t) { ok = true; }, [&](caf::error&) {});
   return ok;
 }
 
@@ -85,7 +85,8 @@ std::vector<double> spawn_latencies(caf::actor_system& sys, int trials) {
     auto start = clock_type::now();
     auto worker = sys.spawn(echo_worker);
     if (answers(self, worker))
-      result.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - start).count());
+      result.push_back(
+          std::chrono::duration<double, std::micro>(clock_type::now() - start).count());
     caf::anon_send_exit(worker, caf::exit_reason::kill);
   }
   return result;
@@ -98,7 +99,7 @@ double throughput(caf::actor_system& sys, const caf::actor& worker, int requests
   int received = 0;
   for (int i = 0; i < requests; ++i)
     self->request(worker, caf::infinite, caf::get_atom::value, uint64_t(i))
-      .receive([&](uint64_t) { ++received; }, [](caf::error&) {});
+        .receive([&](uint64_t) { ++received; }, [](caf::error&) {});
   auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   return received / seconds;
 }
@@ -169,7 +170,7 @@ int main(int argc, char** argv) {
                                 {"unsupervised_req_per_s", plain_rate},
                                 {"throughput_ratio", ratio},
                                 {"throughput_target", 0.95}}
-                   .dump()
+                     .dump()
               << std::endl;
   return 0;
 }

@@ -42,8 +42,8 @@ caf::behavior stubborn_worker(caf::event_based_actor* self) {
 // Exits normally on ok_atom, abnormally on close_atom.
 caf::behavior quitter(caf::event_based_actor* self) {
   return {
-    [self](caf::ok_atom) { self->quit(); },
-    [self](caf::close_atom) { self->quit(caf::exit_reason::unhandled_exception); },
+      [self](caf::ok_atom) { self->quit(); },
+      [self](caf::close_atom) { self->quit(caf::exit_reason::unhandled_exception); },
   };
 }
 
@@ -58,14 +58,14 @@ caf::behavior counter(caf::stateful_actor<counter_state>* self, start_context ct
   auto store = ctx.snapshots;
   auto key = ctx.path;
   return {
-    [self, store, key](caf::add_atom, int64_t n) {
-      self->state.value += n;
-      std::vector<uint8_t> bytes(sizeof(int64_t));
-      std::memcpy(bytes.data(), &self->state.value, sizeof(int64_t));
-      store->save(key, bytes);
-      return self->state.value;
-    },
-    [self](caf::get_atom) { return self->state.value; },
+      [self, store, key](caf::add_atom, int64_t n) {
+        self->state.value += n;
+        std::vector<uint8_t> bytes(sizeof(int64_t));
+        std::memcpy(bytes.data(), &self->state.value, sizeof(int64_t));
+        store->save(key, bytes);
+        return self->state.value;
+      },
+      [self](caf::get_atom) { return self->state.value; },
   };
 }
 
@@ -78,13 +78,13 @@ protected:
     env.run();
   }
 
-  template <class F>
-  child_spec counted(const std::string& id, F behavior_fn) {
-    return worker(id, [this, id, behavior_fn](const start_context& ctx) -> caf::expected<caf::actor> {
-      starts[id] += 1;
-      start_order.push_back(id);
-      return ctx.system.spawn(behavior_fn);
-    });
+  template <class F> child_spec counted(const std::string& id, F behavior_fn) {
+    return worker(id,
+                  [this, id, behavior_fn](const start_context& ctx) -> caf::expected<caf::actor> {
+                    starts[id] += 1;
+                    start_order.push_back(id);
+                    return ctx.system.spawn(behavior_fn);
+                  });
   }
 
   caf::actor spawn(supervisor_spec spec) {
@@ -95,12 +95,11 @@ protected:
   }
 
   // Sends a request from a probe actor and runs the system until the reply arrived.
-  template <class T, class... Ts>
-  std::optional<T> ask(const caf::actor& dest, Ts... xs) {
+  template <class T, class... Ts> std::optional<T> ask(const caf::actor& dest, Ts... xs) {
     auto result = std::make_shared<std::optional<T>>();
     auto probe = env.sys().spawn([=](caf::event_based_actor* self) {
-      self->request(dest, 10s, xs...).then([=](T& value) { *result = std::move(value); },
-                                           [](caf::error&) {});
+      self->request(dest, 10s, xs...)
+          .then([=](T& value) { *result = std::move(value); }, [](caf::error&) {});
     });
     env.run();
     return *result;
@@ -111,7 +110,7 @@ protected:
     auto result = std::make_shared<std::optional<caf::error>>();
     env.sys().spawn([=](caf::event_based_actor* self) {
       self->request(dest, 10s, atom, id)
-        .then([=]() { *result = caf::error{}; }, [=](caf::error& err) { *result = err; });
+          .then([=]() { *result = caf::error{}; }, [=](caf::error& err) { *result = err; });
     });
     env.run();
     return *result;
@@ -171,9 +170,9 @@ protected:
 
 TEST_F(supervisor_test, starts_children_in_order) {
   auto sup = spawn(spec_of(strategy::one_for_one)
-                     .add(counted("a", idle_worker))
-                     .add(counted("b", idle_worker))
-                     .add(counted("c", idle_worker)));
+                       .add(counted("a", idle_worker))
+                       .add(counted("b", idle_worker))
+                       .add(counted("c", idle_worker)));
   EXPECT_EQ(start_order, (std::vector<std::string>{"a", "b", "c"}));
   auto counts = ask<child_counts>(sup, count_children_atom::value).value();
   EXPECT_EQ(counts.specs, 3u);
@@ -185,9 +184,9 @@ TEST_F(supervisor_test, starts_children_in_order) {
 
 TEST_F(supervisor_test, one_for_one_restarts_only_the_failed_child) {
   auto sup = spawn(spec_of(strategy::one_for_one)
-                     .add(counted("a", idle_worker))
-                     .add(counted("b", idle_worker))
-                     .add(counted("c", idle_worker)));
+                       .add(counted("a", idle_worker))
+                       .add(counted("b", idle_worker))
+                       .add(counted("c", idle_worker)));
   auto a = child(sup, "a"), b = child(sup, "b"), c = child(sup, "c");
   kill(b);
   EXPECT_EQ(child(sup, "a"), a);
@@ -204,9 +203,9 @@ TEST_F(supervisor_test, one_for_one_restarts_only_the_failed_child) {
 
 TEST_F(supervisor_test, one_for_all_stops_others_in_reverse_then_restarts_all_in_order) {
   auto sup = spawn(spec_of(strategy::one_for_all)
-                     .add(counted("a", idle_worker))
-                     .add(counted("b", idle_worker))
-                     .add(counted("c", idle_worker)));
+                       .add(counted("a", idle_worker))
+                       .add(counted("b", idle_worker))
+                       .add(counted("c", idle_worker)));
   start_order.clear();
   kill(child(sup, "b"));
   EXPECT_EQ(events_of(supervision_event_kind::exited), (std::vector<std::string>{"b", "c", "a"}));
@@ -217,10 +216,10 @@ TEST_F(supervisor_test, one_for_all_stops_others_in_reverse_then_restarts_all_in
 
 TEST_F(supervisor_test, rest_for_one_restarts_the_failed_child_and_those_after_it) {
   auto sup = spawn(spec_of(strategy::rest_for_one)
-                     .add(counted("a", idle_worker))
-                     .add(counted("b", idle_worker))
-                     .add(counted("c", idle_worker))
-                     .add(counted("d", idle_worker)));
+                       .add(counted("a", idle_worker))
+                       .add(counted("b", idle_worker))
+                       .add(counted("c", idle_worker))
+                       .add(counted("d", idle_worker)));
   auto a = child(sup, "a");
   start_order.clear();
   kill(child(sup, "b"));
@@ -231,10 +230,10 @@ TEST_F(supervisor_test, rest_for_one_restarts_the_failed_child_and_those_after_i
 
 TEST_F(supervisor_test, restart_types_follow_otp) {
   auto sup = spawn(spec_of(strategy::one_for_one)
-                     .add(counted("perm", quitter).with_restart(restart_type::permanent))
-                     .add(counted("trans_ok", quitter).with_restart(restart_type::transient))
-                     .add(counted("trans_err", quitter).with_restart(restart_type::transient))
-                     .add(counted("temp", quitter).with_restart(restart_type::temporary)));
+                       .add(counted("perm", quitter).with_restart(restart_type::permanent))
+                       .add(counted("trans_ok", quitter).with_restart(restart_type::transient))
+                       .add(counted("trans_err", quitter).with_restart(restart_type::transient))
+                       .add(counted("temp", quitter).with_restart(restart_type::temporary)));
   caf::anon_send(child(sup, "perm"), caf::ok_atom::value);
   caf::anon_send(child(sup, "trans_ok"), caf::ok_atom::value);
   caf::anon_send(child(sup, "trans_err"), caf::close_atom::value);
@@ -254,9 +253,9 @@ TEST_F(supervisor_test, restart_types_follow_otp) {
 
 TEST_F(supervisor_test, exceeding_intensity_stops_children_in_reverse_and_escalates) {
   auto spec = spec_of(strategy::one_for_one)
-                .add(counted("a", idle_worker))
-                .add(counted("b", idle_worker))
-                .add(counted("c", idle_worker));
+                  .add(counted("a", idle_worker))
+                  .add(counted("b", idle_worker))
+                  .add(counted("c", idle_worker));
   spec.with_intensity(2, 5s);
   auto sup = spawn(spec);
   auto exit_reason = watch(sup);
@@ -288,7 +287,8 @@ TEST_F(supervisor_test, nested_supervisor_escalation_is_handled_by_the_parent) {
   auto inner = spec_of(strategy::one_for_one).add(counted("w", idle_worker));
   inner.name = "inner";
   inner.with_intensity(1, 5s);
-  auto root = spawn(spec_of(strategy::one_for_one).add(counted("x", idle_worker)).add(supervisor(inner)));
+  auto root =
+      spawn(spec_of(strategy::one_for_one).add(counted("x", idle_worker)).add(supervisor(inner)));
   auto x = child(root, "x");
   auto inner1 = child(root, "inner");
   ASSERT_TRUE(inner1);
@@ -317,14 +317,15 @@ TEST_F(supervisor_test, killing_a_supervisor_takes_its_children_along) {
 }
 
 TEST_F(supervisor_test, shutdown_stops_children_in_reverse_order_honouring_timeouts) {
-  auto sup = spawn(spec_of(strategy::one_for_one)
-                     .add(counted("a", idle_worker))
-                     .add(counted("b", stubborn_worker).with_shutdown(shutdown_spec::after(2000ms)))
-                     .add(counted("c", idle_worker).with_shutdown(shutdown_spec::brutal_kill())));
+  auto sup =
+      spawn(spec_of(strategy::one_for_one)
+                .add(counted("a", idle_worker))
+                .add(counted("b", stubborn_worker).with_shutdown(shutdown_spec::after(2000ms)))
+                .add(counted("c", idle_worker).with_shutdown(shutdown_spec::brutal_kill())));
   auto down = watch(sup);
   kill(sup, caf::exit_reason::user_shutdown);
   EXPECT_EQ(events_of(supervision_event_kind::exited), (std::vector<std::string>{"c"}))
-    << "b ignores the request; a must wait for it";
+      << "b ignores the request; a must wait for it";
   EXPECT_FALSE(down->has_value());
   env.advance(1000ms);
   EXPECT_EQ(events_of(supervision_event_kind::exited).size(), 1u);
@@ -346,7 +347,7 @@ TEST_F(supervisor_test, dynamic_pool_grows_shrinks_and_restarts_members) {
   auto counts = ask<child_counts>(pool, count_children_atom::value).value();
   EXPECT_EQ(counts.active, 3u);
   auto duplicate =
-    ask<caf::actor>(pool, start_child_atom::value, std::string{"extra"}, caf::message{});
+      ask<caf::actor>(pool, start_child_atom::value, std::string{"extra"}, caf::message{});
   EXPECT_FALSE(duplicate.has_value()) << "ids are unique in a pool";
   kill(*added);
   EXPECT_NE(child(pool, "extra"), *added);
@@ -392,10 +393,10 @@ TEST_F(supervisor_test, restarts_back_off_exponentially) {
 
 TEST_F(supervisor_test, failed_start_at_init_stops_started_children_and_fails) {
   auto spec = spec_of(strategy::one_for_one)
-                .add(counted("a", idle_worker))
-                .add(worker("broken", [](const start_context&) -> caf::expected<caf::actor> {
-                  return caf::make_error(runtime_errc::start_failed, "no resources");
-                }));
+                  .add(counted("a", idle_worker))
+                  .add(worker("broken", [](const start_context&) -> caf::expected<caf::actor> {
+                    return caf::make_error(runtime_errc::start_failed, "no resources");
+                  }));
   auto sup = spawn_supervisor(env.sys(), spec, services);
   auto down = watch(sup);
   ASSERT_TRUE(down->has_value());
@@ -407,11 +408,9 @@ TEST_F(supervisor_test, failed_start_at_init_stops_started_children_and_fails) {
 TEST_F(supervisor_test, restarted_child_resumes_from_its_snapshot) {
   auto store = std::make_shared<memory_snapshot_store>();
   auto spec = spec_of(strategy::one_for_one)
-                .add(worker("counter",
-                            [](const start_context& ctx) -> caf::expected<caf::actor> {
-                              return ctx.system.spawn(counter, ctx);
-                            })
-                       .with_snapshots(store));
+                  .add(worker("counter", [](const start_context& ctx) -> caf::expected<caf::actor> {
+                         return ctx.system.spawn(counter, ctx);
+                       }).with_snapshots(store));
   auto sup = spawn(spec);
   auto c1 = child(sup, "counter");
   EXPECT_EQ(ask<int64_t>(c1, caf::add_atom::value, int64_t{5}), 5);
@@ -425,10 +424,11 @@ TEST_F(supervisor_test, restarted_child_resumes_from_its_snapshot) {
 }
 
 TEST_F(supervisor_test, a_sibling_dying_during_a_one_for_all_restart_is_absorbed) {
-  auto sup = spawn(spec_of(strategy::one_for_all)
-                     .add(counted("a", stubborn_worker).with_shutdown(shutdown_spec::after(1000ms)))
-                     .add(counted("b", idle_worker))
-                     .add(counted("c", idle_worker)));
+  auto sup =
+      spawn(spec_of(strategy::one_for_all)
+                .add(counted("a", stubborn_worker).with_shutdown(shutdown_spec::after(1000ms)))
+                .add(counted("b", idle_worker))
+                .add(counted("c", idle_worker)));
   auto a = child(sup, "a");
   kill(child(sup, "c"));
   // The supervisor now waits for stubborn a; a dies on its own meanwhile.

@@ -55,16 +55,16 @@ TEST(supervision_chaos, random_kills_under_load_lose_nothing_beyond_in_flight_it
     bool replaced = false;
     while (!replaced && root_alive) {
       self->receive(
-        [&](const supervision_event& event) {
-          if (event.kind == supervision_event_kind::restarted)
-            ++restarts;
-          if (event.kind == supervision_event_kind::escalated) {
-            ++escalations;
-            loss_allowed += workers;
-          }
-        },
-        [&](const caf::down_msg&) { root_alive = false; },
-        caf::after(30s) >> [&] { FAIL() << "no replacement for " << killed->path; });
+          [&](const supervision_event& event) {
+            if (event.kind == supervision_event_kind::restarted)
+              ++restarts;
+            if (event.kind == supervision_event_kind::escalated) {
+              ++escalations;
+              loss_allowed += workers;
+            }
+          },
+          [&](const caf::down_msg&) { root_alive = false; },
+          caf::after(30s) >> [&] { FAIL() << "no replacement for " << killed->path; });
       auto current = services.names->get(killed->path);
       replaced = current && current != killed->handle;
       if (!replaced && killed->path.rfind("demo/workers/", 0) == 0) {

@@ -25,9 +25,8 @@ caf::behavior idle(caf::event_based_actor*) {
 }
 
 start_function spawn_idle() {
-  return [](const start_context& ctx) -> caf::expected<caf::actor> {
-    return ctx.system.spawn(idle);
-  };
+  return
+      [](const start_context& ctx) -> caf::expected<caf::actor> { return ctx.system.spawn(idle); };
 }
 
 class fault_injector_test : public ::testing::Test {
@@ -45,9 +44,7 @@ protected:
     wait_for("top/right/c", supervision_event_kind::started);
   }
 
-  ~fault_injector_test() override {
-    self->send_exit(root, caf::exit_reason::user_shutdown);
-  }
+  ~fault_injector_test() override { self->send_exit(root, caf::exit_reason::user_shutdown); }
 
   static caf::actor_system_config& configured() {
     static caf::actor_system_config cfg;
@@ -55,7 +52,7 @@ protected:
       configure_actor_system(cfg);
       return true;
     }();
-    (void) once;
+    (void)once;
     return cfg;
   }
 
@@ -75,18 +72,19 @@ protected:
     bool done = false;
     while (!done)
       self->receive(
-        [&](const supervision_event& e) {
-          if (matches(e)) {
-            found = e;
-            done = true;
-          } else {
-            seen.push_back(e);
-          }
-        },
-        caf::after(10s) >> [&] {
-          ADD_FAILURE() << "no " << to_string(kind) << " event for " << path;
-          done = true;
-        });
+          [&](const supervision_event& e) {
+            if (matches(e)) {
+              found = e;
+              done = true;
+            } else {
+              seen.push_back(e);
+            }
+          },
+          caf::after(10s) >>
+              [&] {
+                ADD_FAILURE() << "no " << to_string(kind) << " event for " << path;
+                done = true;
+              });
     return found;
   }
 

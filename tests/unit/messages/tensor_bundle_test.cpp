@@ -74,8 +74,8 @@ TEST(tensor_bundle, encode_refuses_data_that_disagrees_with_the_shape) {
 
 TEST(tensor_bundle, truncated_input_is_an_error) {
   auto bytes = *encode(sample_bundle());
-  for (size_t cut : {size_t{0}, size_t{7}, size_t{8}, bytes.bytes.size() / 2,
-                     bytes.bytes.size() - 8}) {
+  for (size_t cut :
+       {size_t{0}, size_t{7}, size_t{8}, bytes.bytes.size() / 2, bytes.bytes.size() - 8}) {
     encoded_bundle part{std::vector<uint8_t>(bytes.bytes.begin(), bytes.bytes.begin() + cut)};
     auto decoded = decode(part);
     EXPECT_FALSE(decoded) << "cut at " << cut;
@@ -120,7 +120,7 @@ TEST(tensor_bundle, random_and_flipped_bytes_never_crash) {
     noise.bytes.resize(8 * (1 + rng() % 64));
     for (auto& b : noise.bytes)
       b = static_cast<uint8_t>(rng());
-    (void) decode(noise);
+    (void)decode(noise);
   }
   EXPECT_GT(errors, 0u);
 }

@@ -11,14 +11,14 @@ using namespace dmlp;
 TEST(tensor_codec, torch_round_trip_is_bit_exact) {
   torch::manual_seed(3);
   std::vector<std::pair<std::string, torch::Tensor>> named{
-    {"f32", torch::randn({3, 4, 5})},
-    {"f64", torch::randn({7}, torch::kFloat64)},
-    {"i64", torch::randint(-100, 100, {2, 3}, torch::kInt64)},
-    {"i32", torch::randint(-100, 100, {9}, torch::kInt32)},
-    {"u8", torch::randint(0, 255, {28, 28}, torch::kUInt8)},
-    {"i8", torch::randint(-100, 100, {4}, torch::kInt8)},
-    {"transposed", torch::randn({4, 6}).t()},
-    {"empty", torch::zeros({0, 3})},
+      {"f32", torch::randn({3, 4, 5})},
+      {"f64", torch::randn({7}, torch::kFloat64)},
+      {"i64", torch::randint(-100, 100, {2, 3}, torch::kInt64)},
+      {"i32", torch::randint(-100, 100, {9}, torch::kInt32)},
+      {"u8", torch::randint(0, 255, {28, 28}, torch::kUInt8)},
+      {"i8", torch::randint(-100, 100, {4}, torch::kInt8)},
+      {"transposed", torch::randn({4, 6}).t()},
+      {"empty", torch::zeros({0, 3})},
   };
   auto bundle = models::bundle_from_torch(named);
   ASSERT_TRUE(bundle);

@@ -54,7 +54,7 @@ TEST(config, unknown_key_names_file_and_full_path) {
   ASSERT_TRUE(err);
   EXPECT_EQ(err, caf::error{runtime_errc::config_unknown_key});
   EXPECT_NE(describe(err).find("test.yaml: intensity.max_restart"), std::string::npos)
-    << describe(err);
+      << describe(err);
   auto top = parse("workers: 3\nwrokers: 4\n");
   uint32_t workers = 0;
   ASSERT_FALSE(top.read("workers", workers));
@@ -76,7 +76,8 @@ TEST(config, wrong_types_are_errors_naming_the_key) {
   auto not_map = parse("intensity: 3\n");
   EXPECT_EQ(read_supervisor_options(not_map, spec), caf::error{runtime_errc::config_invalid_value});
   auto bad_unit = parse("backoff: {min: 3 weeks}\n");
-  EXPECT_EQ(read_supervisor_options(bad_unit, spec), caf::error{runtime_errc::config_invalid_value});
+  EXPECT_EQ(read_supervisor_options(bad_unit, spec),
+            caf::error{runtime_errc::config_invalid_value});
   auto bad_strategy = parse("strategy: all_for_one\n");
   EXPECT_EQ(read_supervisor_options(bad_strategy, spec),
             caf::error{runtime_errc::config_invalid_value});

@@ -37,7 +37,7 @@ TEST(storage, atomic_write_replaces_and_leaves_no_temp_files) {
   EXPECT_EQ(*bytes, (std::vector<uint8_t>{4, 5}));
   size_t files = 0;
   for (auto& entry : std::filesystem::directory_iterator(dir)) {
-    (void) entry;
+    (void)entry;
     ++files;
   }
   EXPECT_EQ(files, 1u);

@@ -28,4 +28,11 @@ void add_serve_command(CLI::App& app, command_context& ctx);
 /// `dmlp model init|info`: create and inspect model artifacts (apps/dmlp/cmd_model.cpp).
 void add_model_command(CLI::App& app, command_context& ctx);
 
+/// `dmlp runs list|show`: recorded pipeline runs (apps/dmlp/cmd_runs.cpp).
+void add_runs_command(CLI::App& app, command_context& ctx);
+/// `dmlp lineage ARTIFACT`: lineage of an artifact (apps/dmlp/cmd_lineage.cpp).
+void add_lineage_command(CLI::App& app, command_context& ctx);
+/// `dmlp workflow run|resume|gc`: run workflows (apps/dmlp/cmd_workflow.cpp).
+void add_workflow_command(CLI::App& app, command_context& ctx);
+
 } // namespace dmlp::cli

@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   dmlp::cli::add_ingest_command(app, ctx);
   dmlp::cli::add_serve_command(app, ctx);
   dmlp::cli::add_model_command(app, ctx);
+  dmlp::cli::add_runs_command(app, ctx);
+  dmlp::cli::add_lineage_command(app, ctx);
+  dmlp::cli::add_workflow_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,66 @@
+#include "actors/scheduler/resources.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace dmlp::scheduler {
+
+namespace {
+
+// Tolerance for sums of fractional cpus.
+constexpr double epsilon = 1e-9;
+
+} // namespace
+
+resources& resources::operator+=(const resources& other) {
+  cpus += other.cpus;
+  memory_mb += other.memory_mb;
+  gpus += other.gpus;
+  return *this;
+}
+
+resources& resources::operator-=(const resources& other) {
+  cpus -= other.cpus;
+  memory_mb -= other.memory_mb;
+  gpus -= other.gpus;
+  return *this;
+}
+
+bool resources::fits(const resources& need) const {
+  return need.cpus <= cpus + epsilon && need.memory_mb <= memory_mb + epsilon &&
+         need.gpus <= gpus + epsilon;
+}
+
+bool resources::empty() const {
+  return cpus <= epsilon && memory_mb <= epsilon && gpus <= epsilon;
+}
+
+double resources::dominant_share(const resources& total) const {
+  double share = 0;
+  if (total.cpus > 0)
+    share = std::max(share, cpus / total.cpus);
+  if (total.memory_mb > 0)
+    share = std::max(share, memory_mb / total.memory_mb);
+  if (total.gpus > 0)
+    share = std::max(share, gpus / total.gpus);
+  return share;
+}
+
+std::string resources::describe() const {
+  std::ostringstream out;
+  const char* sep = "";
+  if (cpus > epsilon) {
+    out << cpus << (cpus == 1 ? " cpu" : " cpus");
+    sep = ", ";
+  }
+  if (memory_mb > epsilon) {
+    out << sep << memory_mb << " MiB";
+    sep = ", ";
+  }
+  if (gpus > epsilon)
+    out << sep << gpus << (gpus == 1 ? " gpu" : " gpus");
+  auto text = out.str();
+  return text.empty() ? "nothing" : text;
+}
+
+} // namespace dmlp::scheduler

@@ -29,21 +29,25 @@ struct pending_write {
   std::function<void(const caf::error&)> finish;
 };
 
-struct metadata_state {
+/// What the actor owns. Shared with its exit functor, which runs after the state is gone.
+struct metadata_core {
   std::shared_ptr<metadata_store> store;
   metadata_options options;
   clock_function clock;
   std::unique_ptr<sample_throttle> throttle;
   std::vector<pending_write> pending;
   bool flush_scheduled = false;
+};
+
+struct metadata_state {
+  std::shared_ptr<metadata_core> core;
   static inline const char* name = "metadata";
 };
 
 using metadata_actor_ptr = caf::stateful_actor<metadata_state>*;
 
 /// Commits every queued write as one transaction and answers each.
-void flush(metadata_actor_ptr self) {
-  auto& st = self->state;
+void flush(metadata_core& st) {
   if (st.pending.empty())
     return;
   auto batch = std::move(st.pending);
@@ -62,7 +66,7 @@ void flush(metadata_actor_ptr self) {
 /// Queues a write whose result is a T; flushes when the batch is full.
 template <class T, class F>
 caf::typed_response_promise<T> enqueue(metadata_actor_ptr self, F fn) {
-  auto& st = self->state;
+  auto& st = *self->state.core;
   auto rp = self->make_response_promise<T>();
   auto value = std::make_shared<caf::expected<T>>(caf::error{});
   st.pending.push_back(pending_write{
@@ -79,7 +83,7 @@ caf::typed_response_promise<T> enqueue(metadata_actor_ptr self, F fn) {
         rp.deliver(value->error());
     }});
   if (st.pending.size() >= st.options.batch_max || st.options.batch_interval.count() == 0) {
-    flush(self);
+    flush(st);
   } else if (!st.flush_scheduled) {
     st.flush_scheduled = true;
     self->delayed_send(self, st.options.batch_interval, md_flush_due_atom::value);
@@ -89,13 +93,14 @@ caf::typed_response_promise<T> enqueue(metadata_actor_ptr self, F fn) {
 
 caf::behavior metadata_behavior(metadata_actor_ptr self, std::shared_ptr<metadata_store> store,
                                 metadata_options options, clock_function clock) {
-  auto& st = self->state;
-  st.store = std::move(store);
-  st.throttle = std::make_unique<sample_throttle>(options.sample_interval);
-  st.options = std::move(options);
-  st.clock = std::move(clock);
+  auto core = std::make_shared<metadata_core>();
+  core->store = std::move(store);
+  core->throttle = std::make_unique<sample_throttle>(options.sample_interval);
+  core->options = std::move(options);
+  core->clock = std::move(clock);
+  self->state.core = core;
   // Whatever is queued when the actor stops is committed, so an orderly shutdown loses nothing.
-  self->attach_functor([self] { flush(self); });
+  self->attach_functor([core] { flush(*core); });
   auto as_bool = [](caf::error err) -> caf::expected<bool> {
     if (err)
       return err;
@@ -103,11 +108,11 @@ caf::behavior metadata_behavior(metadata_actor_ptr self, std::shared_ptr<metadat
   };
   return {
     [self](md_flush_due_atom) {
-      self->state.flush_scheduled = false;
-      flush(self);
+      self->state.core->flush_scheduled = false;
+      flush(*self->state.core);
     },
     [self](md_flush_atom) -> bool {
-      flush(self);
+      flush(*self->state.core);
       return true;
     },
     [self](md_put_ctx_atom, md_context context) {
@@ -117,7 +122,7 @@ caf::behavior metadata_behavior(metadata_actor_ptr self, std::shared_ptr<metadat
     },
     [self](md_record_atom, md_execution_record record) {
       if (record.execution.state != "running")
-        self->state.throttle->forget(record.execution.id);
+        self->state.core->throttle->forget(record.execution.id);
       return enqueue<md_record_ack>(self, [record](metadata_store& s, int64_t now) {
         return s.record(record, now);
       });
@@ -125,7 +130,7 @@ caf::behavior metadata_behavior(metadata_actor_ptr self, std::shared_ptr<metadat
     [self](md_samples_atom, std::vector<md_sample> samples) {
       std::vector<md_sample> kept;
       for (auto& sample : samples)
-        if (self->state.throttle->admit(sample))
+        if (self->state.core->throttle->admit(sample))
           kept.push_back(std::move(sample));
       return enqueue<uint32_t>(self, [kept](metadata_store& s, int64_t) {
         return s.put_samples(kept);
@@ -147,54 +152,54 @@ caf::behavior metadata_behavior(metadata_actor_ptr self, std::shared_ptr<metadat
       });
     },
     [self](md_memo_gc_atom, int64_t cutoff_ms) -> caf::result<md_gc_result> {
-      flush(self);
-      auto result = self->state.store->memo_gc(cutoff_ms);
+      flush(*self->state.core);
+      auto result = self->state.core->store->memo_gc(cutoff_ms);
       if (!result)
         return std::move(result.error());
       return std::move(*result);
     },
     [self](md_get_ctx_atom, std::string type, std::string name) -> caf::result<md_context> {
-      flush(self);
-      auto result = self->state.store->get_context(type, name);
+      flush(*self->state.core);
+      auto result = self->state.core->store->get_context(type, name);
       if (!result)
         return std::move(result.error());
       return std::move(*result);
     },
     [self](md_get_smp_atom, int64_t execution_id) -> caf::result<std::vector<md_sample>> {
-      flush(self);
-      auto result = self->state.store->samples(execution_id);
+      flush(*self->state.core);
+      auto result = self->state.core->store->samples(execution_id);
       if (!result)
         return std::move(result.error());
       return std::move(*result);
     },
     [self](md_list_runs_atom) -> caf::result<std::vector<md_run_summary>> {
-      flush(self);
-      auto result = self->state.store->list_runs();
+      flush(*self->state.core);
+      auto result = self->state.core->store->list_runs();
       if (!result)
         return std::move(result.error());
       return std::move(*result);
     },
     [self](md_show_run_atom, std::string name) -> caf::result<md_run_detail> {
-      flush(self);
-      auto result = self->state.store->show_run(name);
+      flush(*self->state.core);
+      auto result = self->state.core->store->show_run(name);
       if (!result)
         return std::move(result.error());
       return std::move(*result);
     },
     [self](md_lineage_atom, int64_t artifact_id,
            std::string direction) -> caf::result<md_lineage> {
-      flush(self);
+      flush(*self->state.core);
       auto dir = parse_direction(direction);
       if (!dir)
         return std::move(dir.error());
-      auto result = self->state.store->lineage(artifact_id, *dir);
+      auto result = self->state.core->store->lineage(artifact_id, *dir);
       if (!result)
         return std::move(result.error());
       return std::move(*result);
     },
     [self](md_memo_get_atom, std::string key) -> caf::result<md_memo_lookup> {
-      flush(self);
-      auto result = self->state.store->memo_get(key);
+      flush(*self->state.core);
+      auto result = self->state.core->store->memo_get(key);
       if (!result)
         return std::move(result.error());
       return std::move(*result);

@@ -127,11 +127,8 @@ metadata_store::open_impl(const metadata_options& options, int schema_version, i
   auto version = read_schema_version(db, path);
   if (!version)
     return std::move(version.error());
-  if (*version > current_schema_version)
-    return caf::make_error(metadata_errc::schema_too_new,
-                           path + ": schema version " + std::to_string(*version) +
-                             " is newer than this build's " +
-                             std::to_string(current_schema_version));
+  if (auto err = check_not_newer(*version, path))
+    return err;
   if (options.read_only) {
     if (*version < current_schema_version)
       return caf::make_error(metadata_errc::open_failed,
@@ -396,18 +393,16 @@ caf::expected<md_gc_result> metadata_store::memo_gc(int64_t cutoff_ms) {
                   "LEFT JOIN memo_artifacts a ON a.key = e.key WHERE e.last_hit_ms < ?1 "
                   "ORDER BY e.key"};
       q.bind(1, cutoff_ms);
-      for (;;) {
-        auto row = q.step();
-        if (!row)
-          return std::move(row.error());
-        if (!*row)
-          break;
+      auto rows = detail::each_row(q, [&]() -> caf::error {
         auto key = q.text(0);
         if (result.keys.empty() || result.keys.back() != key)
           result.keys.push_back(key);
         if (auto id = q.int64(1); id != 0)
           candidates.insert(id);
-      }
+        return {};
+      });
+      if (rows)
+        return rows;
     }
     {
       statement q{db_, path_, "DELETE FROM memo_entries WHERE last_hit_ms < ?1"};
@@ -460,12 +455,7 @@ caf::expected<std::vector<md_run_summary>> metadata_store::list_runs() {
               "sum(x.state = 'failed') FROM contexts c LEFT JOIN executions x "
               "ON x.context_id = c.id WHERE c.type = 'pipeline_run' GROUP BY c.id "
               "ORDER BY c.created_ms DESC, c.id DESC"};
-  for (;;) {
-    auto row = q.step();
-    if (!row)
-      return std::move(row.error());
-    if (!*row)
-      break;
+  auto rows = detail::each_row(q, [&]() -> caf::error {
     md_run_summary s;
     s.context = read_context(q);
     s.executions = static_cast<uint32_t>(q.int64(7));
@@ -473,7 +463,10 @@ caf::expected<std::vector<md_run_summary>> metadata_store::list_runs() {
     s.memoized = static_cast<uint32_t>(q.int64(9));
     s.failed = static_cast<uint32_t>(q.int64(10));
     runs.push_back(std::move(s));
-  }
+    return {};
+  });
+  if (rows)
+    return rows;
   return runs;
 }
 
@@ -490,15 +483,13 @@ caf::expected<md_run_detail> metadata_store::show_run(const std::string& name) {
                  "FROM executions WHERE context_id = ?1 ORDER BY id")
                   .c_str()};
     q.bind(1, detail.context.id);
-    for (;;) {
-      auto row = q.step();
-      if (!row)
-        return std::move(row.error());
-      if (!*row)
-        break;
+    auto rows = detail::each_row(q, [&]() -> caf::error {
       detail.executions.push_back(read_execution(q));
       detail.sample_counts.push_back(q.int64(12));
-    }
+      return {};
+    });
+    if (rows)
+      return rows;
   }
   {
     statement q{db_, path_,
@@ -507,15 +498,13 @@ caf::expected<md_run_detail> metadata_store::show_run(const std::string& name) {
                 "ORDER BY e.execution_id, e.kind, e.name"};
     q.bind(1, detail.context.id);
     std::set<int64_t> artifact_ids;
-    for (;;) {
-      auto row = q.step();
-      if (!row)
-        return std::move(row.error());
-      if (!*row)
-        break;
+    auto rows = detail::each_row(q, [&]() -> caf::error {
       detail.events.push_back(md_event{q.int64(0), q.int64(1), q.text(2), q.text(3)});
       artifact_ids.insert(q.int64(1));
-    }
+      return {};
+    });
+    if (rows)
+      return rows;
     for (auto id : artifact_ids) {
       auto a = artifact(id);
       if (!a)
@@ -532,14 +521,12 @@ caf::expected<std::vector<md_sample>> metadata_store::samples(int64_t execution_
               "SELECT execution_id, time_ms, kind, name, value FROM samples "
               "WHERE execution_id = ?1 ORDER BY time_ms, rowid"};
   q.bind(1, execution_id);
-  for (;;) {
-    auto row = q.step();
-    if (!row)
-      return std::move(row.error());
-    if (!*row)
-      break;
+  auto rows = detail::each_row(q, [&]() -> caf::error {
     result.push_back(md_sample{q.int64(0), q.int64(1), q.text(2), q.text(3), q.real(4)});
-  }
+    return {};
+  });
+  if (rows)
+    return rows;
   return result;
 }
 
@@ -612,16 +599,14 @@ caf::expected<md_lineage> metadata_store::lineage(int64_t artifact_id,
         statement q{db_, path_,
                     "SELECT execution_id, name FROM events WHERE artifact_id = ?1 AND kind = ?2"};
         q.bind(1, current).bind(2, std::string{to_exec});
-        for (;;) {
-          auto row = q.step();
-          if (!row)
-            return std::move(row.error());
-          if (!*row)
-            break;
+        auto rows = detail::each_row(q, [&]() -> caf::error {
           executions.push_back(q.int64(0));
           if (seen_events.emplace(q.int64(0), current, to_exec, q.text(1)).second)
             result.events.push_back(md_event{q.int64(0), current, to_exec, q.text(1)});
-        }
+          return {};
+        });
+        if (rows)
+          return rows;
       }
       for (auto exec_id : executions) {
         if (seen_executions.insert(exec_id).second) {
@@ -633,12 +618,7 @@ caf::expected<md_lineage> metadata_store::lineage(int64_t artifact_id,
         statement q{db_, path_,
                     "SELECT artifact_id, name FROM events WHERE execution_id = ?1 AND kind = ?2"};
         q.bind(1, exec_id).bind(2, std::string{to_art});
-        for (;;) {
-          auto row = q.step();
-          if (!row)
-            return std::move(row.error());
-          if (!*row)
-            break;
+        auto rows = detail::each_row(q, [&]() -> caf::error {
           auto next = q.int64(0);
           if (seen_events.emplace(exec_id, next, to_art, q.text(1)).second)
             result.events.push_back(md_event{exec_id, next, to_art, q.text(1)});
@@ -650,7 +630,10 @@ caf::expected<md_lineage> metadata_store::lineage(int64_t artifact_id,
               return std::move(a.error());
             result.artifacts.push_back(std::move(*a));
           }
-        }
+          return {};
+        });
+        if (rows)
+          return rows;
       }
     }
     return {};
@@ -688,33 +671,29 @@ caf::expected<md_memo_lookup> metadata_store::memo_get(const std::string& key) {
   statement a{db_, path_,
               "SELECT name, artifact_id FROM memo_artifacts WHERE key = ?1 ORDER BY name"};
   a.bind(1, key);
-  for (;;) {
-    auto more = a.step();
-    if (!more)
-      return std::move(more.error());
-    if (!*more)
-      break;
+  auto rows = detail::each_row(a, [&]() -> caf::error {
     auto art = artifact(a.int64(1));
     if (!art)
       return std::move(art.error());
     e.artifacts.push_back(md_output{a.text(0), std::move(*art)});
-  }
+    return {};
+  });
+  if (rows)
+    return rows;
   return result;
 }
 
 caf::expected<std::string> metadata_store::integrity_check() {
   statement q{db_, path_, "PRAGMA integrity_check"};
   std::string result;
-  for (;;) {
-    auto row = q.step();
-    if (!row)
-      return std::move(row.error());
-    if (!*row)
-      break;
+  auto rows = detail::each_row(q, [&]() -> caf::error {
     if (!result.empty())
       result += "; ";
     result += q.text(0);
-  }
+    return {};
+  });
+  if (rows)
+    return rows;
   return result;
 }
 

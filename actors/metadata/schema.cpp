@@ -106,15 +106,21 @@ caf::expected<int> read_schema_version(sqlite3* db, const std::string& path) {
   return static_cast<int>(version.int64(0));
 }
 
+caf::error check_not_newer(int version, const std::string& path) {
+  if (version <= current_schema_version)
+    return {};
+  return caf::make_error(metadata_errc::schema_too_new,
+                         path + ": schema version " + std::to_string(version) +
+                           " is newer than this build's " +
+                           std::to_string(current_schema_version));
+}
+
 caf::error migrate(sqlite3* db, const std::string& path, int target, int64_t now_ms) {
   auto version = read_schema_version(db, path);
   if (!version)
     return std::move(version.error());
-  if (*version > current_schema_version)
-    return caf::make_error(metadata_errc::schema_too_new,
-                           path + ": schema version " + std::to_string(*version) +
-                             " is newer than this build's " +
-                             std::to_string(current_schema_version));
+  if (auto err = check_not_newer(*version, path))
+    return err;
   for (int next = *version + 1; next <= target && next <= current_schema_version; ++next) {
     if (auto err = detail::exec(db, path, "BEGIN IMMEDIATE"))
       return err;

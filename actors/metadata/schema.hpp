@@ -19,6 +19,9 @@ constexpr int current_schema_version = 3;
 /// The version recorded in `db` (0 for an empty file).
 caf::expected<int> read_schema_version(sqlite3* db, const std::string& path);
 
+/// metadata_errc::schema_too_new when `version` is newer than this build.
+caf::error check_not_newer(int version, const std::string& path);
+
 /// Applies the migrations after the recorded version up to `target` (≤ current).
 /// A file newer than this build is metadata_errc::schema_too_new.
 caf::error migrate(sqlite3* db, const std::string& path, int target, int64_t now_ms);

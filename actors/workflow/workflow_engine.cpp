@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/sec.hpp>
@@ -43,6 +44,8 @@ struct engine_state {
   std::map<std::string, attempt> running;
   bool sampling = false;
   bool finalizing = false;
+  /// Step actors alive; shared with the exit functor, which runs after the state is gone.
+  std::shared_ptr<std::set<caf::actor>> live_steps = std::make_shared<std::set<caf::actor>>();
   static inline const char* name = "workflow-engine";
 };
 
@@ -83,9 +86,17 @@ auto ask_metadata(engine_ptr self, Ts&&... xs) {
 }
 
 void stop_step(engine_ptr self, attempt& a) {
-  if (a.actor)
+  if (a.actor) {
+    self->state.live_steps->erase(a.actor);
     self->send_exit(a.actor, caf::exit_reason::user_shutdown);
+  }
   a.actor = nullptr;
+}
+
+caf::actor spawn_step(engine_ptr self, const step_type& type) {
+  auto actor = type.spawn(self->system());
+  self->state.live_steps->insert(actor);
+  return actor;
 }
 
 step_request make_request(engine_ptr self, const attempt& a) {
@@ -266,7 +277,7 @@ void run_attempt(engine_ptr self, const std::string& instance) {
         a.execution_id = ack.execution_id;
         notify(self, instance, "running");
         if (!a.actor)
-          a.actor = a.type->spawn(self->system());
+          a.actor = spawn_step(self, *a.type);
         auto req = make_request(self, a);
         std::error_code ec;
         std::filesystem::create_directories(req.work_dir, ec);
@@ -354,7 +365,7 @@ void check_memo(engine_ptr self, const std::string& instance) {
     lookup(std::string{});
     return;
   }
-  a.actor = a.type->spawn(self->system());
+  a.actor = spawn_step(self, *a.type);
   auto timeout = a.job.spec->timeout.count() > 0 ? a.job.spec->timeout
                                                  : self->state.setup.options.step_timeout;
   self->request(a.actor, timeout, step_probe_atom::value, make_request(self, a))
@@ -462,10 +473,9 @@ caf::behavior engine_behavior(engine_ptr self, run_setup setup) {
   if (st.setup.options.artifact_root.empty())
     st.setup.options.artifact_root = default_artifact_root();
   // Step actors die with the engine, whatever stops it.
-  self->attach_functor([self] {
-    for (auto& kv : self->state.running)
-      if (kv.second.actor)
-        caf::anon_send_exit(kv.second.actor, caf::exit_reason::kill);
+  self->attach_functor([live = st.live_steps] {
+    for (const auto& step : *live)
+      caf::anon_send_exit(step, caf::exit_reason::kill);
   });
   ask_metadata(self, md_get_ctx_atom::value, std::string{"pipeline_run"}, st.setup.run_id)
     .then(

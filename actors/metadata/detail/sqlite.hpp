@@ -8,6 +8,7 @@
 #include <string>
 
 #include <caf/error.hpp>
+#include <caf/expected.hpp>
 #include <sqlite3.h>
 
 namespace dmlp::metadata::detail {
@@ -54,5 +55,20 @@ private:
   sqlite3_stmt* stmt_ = nullptr;
   caf::error error_;
 };
+
+/// Steps `q` through its rows and calls `on_row()` (returning caf::error) for each; stops at
+/// the first error.
+template <class F>
+caf::error each_row(statement& q, F&& on_row) {
+  for (;;) {
+    auto more = q.step();
+    if (!more)
+      return std::move(more.error());
+    if (!*more)
+      return {};
+    if (auto err = on_row())
+      return err;
+  }
+}
 
 } // namespace dmlp::metadata::detail

@@ -35,4 +35,7 @@ void add_lineage_command(CLI::App& app, command_context& ctx);
 /// `dmlp workflow run|resume|gc`: run workflows (apps/dmlp/cmd_workflow.cpp).
 void add_workflow_command(CLI::App& app, command_context& ctx);
 
+/// `dmlp train`: data-parallel training (apps/dmlp/cmd_train.cpp).
+void add_train_command(CLI::App& app, command_context& ctx);
+
 } // namespace dmlp::cli

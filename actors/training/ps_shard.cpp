@@ -1,0 +1,254 @@
+#include "actors/training/ps_shard.hpp"
+
+#include <cstring>
+#include <memory>
+
+#include <caf/all.hpp>
+
+#include "actors/training/errors.hpp"
+#include "actors/training/flat_codec.hpp"
+#include "messages/atoms.hpp"
+#include "messages/checked_file.hpp"
+#include "messages/errors.hpp"
+#include "messages/training.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/storage.hpp"
+
+namespace dmlp::training {
+
+namespace {
+
+constexpr uint32_t checkpoint_version = 1;
+
+file_magic checkpoint_magic() {
+  return make_magic("DMLPPSCK");
+}
+
+tensor int64_tensor(const std::string& name, const std::vector<int64_t>& xs) {
+  tensor t;
+  t.name = name;
+  t.type = dtype::int64;
+  t.shape = {static_cast<int64_t>(xs.size())};
+  t.data.resize(xs.size() * sizeof(int64_t));
+  if (!xs.empty())
+    std::memcpy(t.data.data(), xs.data(), t.data.size());
+  return t;
+}
+
+struct shard_state {
+  static inline const char* name = "dmlp.ps_shard";
+  ps_shard_options opt;
+  std::vector<float> values;
+  std::unique_ptr<flat_optimizer> optimizer;
+  std::unique_ptr<consistency_gate> gate;
+  uint64_t version = 0;
+  uint64_t since_checkpoint = 0;
+  std::vector<float> round_sum;
+  double round_lr = 0;
+  std::map<std::string, caf::response_promise> waiting;
+};
+
+using shard_actor = caf::stateful_actor<shard_state>;
+
+void apply(shard_actor* self, const float* sum, float samples, double lr) {
+  auto& st = self->state;
+  if (samples <= 0)
+    return;
+  auto inv = 1.0f / samples;
+  auto p = std::min(st.opt.params, st.values.size());
+  std::vector<float> grads(p);
+  for (size_t i = 0; i < p; ++i)
+    grads[i] = sum[i] * inv;
+  st.optimizer->step(st.values.data(), grads.data(), lr);
+  for (size_t i = p; i < st.values.size(); ++i)
+    st.values[i] = sum[i] * inv;
+  ++st.version;
+  if (st.opt.checkpoint_every > 0 && !st.opt.checkpoint_file.empty()
+      && ++st.since_checkpoint >= st.opt.checkpoint_every) {
+    st.since_checkpoint = 0;
+    ps_checkpoint ck;
+    ck.index = st.opt.index;
+    ck.version = st.version;
+    ck.rounds = st.gate->rounds();
+    ck.values = st.values;
+    ck.m = st.optimizer->first();
+    ck.v = st.optimizer->second();
+    ck.t = st.optimizer->steps();
+    ck.clocks = st.gate->clocks();
+    auto bytes = encode_checkpoint(ck);
+    if (!bytes) {
+      self->quit(bytes.error());
+      return;
+    }
+    if (auto err = runtime::write_file_atomic(st.opt.checkpoint_file, *bytes))
+      self->quit(err);
+  }
+}
+
+caf::expected<ps_params> slice(shard_actor* self, const std::string& trainer) {
+  auto& st = self->state;
+  auto bytes = encode_values(st.values.data(), st.values.size());
+  if (!bytes)
+    return bytes.error();
+  auto clock = trainer.empty() ? st.gate->min_clock() : st.gate->clock(trainer);
+  return ps_params{st.version, clock, std::move(*bytes)};
+}
+
+void answer(shard_actor* self) {
+  auto& st = self->state;
+  for (auto& t : st.gate->release()) {
+    auto i = st.waiting.find(t);
+    if (i == st.waiting.end())
+      continue;
+    auto p = slice(self, t);
+    if (p)
+      i->second.deliver(std::move(*p));
+    else
+      i->second.deliver(p.error());
+    st.waiting.erase(i);
+  }
+}
+
+void maybe_close_round(shard_actor* self) {
+  auto& st = self->state;
+  if (!st.gate->round_complete())
+    return;
+  auto samples = st.round_sum.back();
+  apply(self, st.round_sum.data(), samples, st.round_lr);
+  std::fill(st.round_sum.begin(), st.round_sum.end(), 0.0f);
+  st.gate->close_round();
+  answer(self);
+}
+
+caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
+  auto& st = self->state;
+  st.opt = std::move(opt);
+  st.values = st.opt.initial;
+  st.optimizer = std::make_unique<flat_optimizer>(st.opt.optimizer,
+                                                  std::min(st.opt.params, st.values.size()));
+  st.gate = std::make_unique<consistency_gate>(st.opt.mode, st.opt.staleness);
+  st.round_sum.assign(st.values.size() + 1, 0.0f);
+  if (!st.opt.checkpoint_file.empty()) {
+    auto bytes = runtime::read_file(st.opt.checkpoint_file);
+    if (bytes) {
+      auto ck = decode_checkpoint(*bytes);
+      if (ck && ck->index == st.opt.index && ck->values.size() == st.values.size()
+          && ck->m.size() == st.optimizer->size()) {
+        st.values = std::move(ck->values);
+        st.optimizer->first() = std::move(ck->m);
+        if (!st.optimizer->second().empty() && ck->v.size() == st.optimizer->size())
+          st.optimizer->second() = std::move(ck->v);
+        st.optimizer->steps() = ck->t;
+        st.version = ck->version;
+        st.gate->restore(std::move(ck->clocks), ck->rounds);
+      }
+    }
+  }
+  return {
+    [self](ps_push& push) -> caf::result<ps_params> {
+      auto& st = self->state;
+      auto vals = decode_values(push.data, st.values.size());
+      if (!vals)
+        return vals.error();
+      if (push.clock < st.gate->clock(push.trainer)) {
+        // Already applied (a re-push after a lost reply).
+        auto p = slice(self, push.trainer);
+        if (!p)
+          return p.error();
+        return std::move(*p);
+      }
+      auto rp = self->make_response_promise();
+      st.waiting[push.trainer] = rp;
+      if (st.gate->push(push.trainer)) {
+        vals->push_back(static_cast<float>(push.samples));
+        apply(self, vals->data(), static_cast<float>(push.samples), push.lr);
+        answer(self);
+      } else {
+        for (size_t i = 0; i < vals->size(); ++i)
+          st.round_sum[i] += (*vals)[i];
+        st.round_sum.back() += static_cast<float>(push.samples);
+        if (push.samples > 0)
+          st.round_lr = push.lr;
+        maybe_close_round(self);
+      }
+      return rp;
+    },
+    [self](ps_pull_atom, const std::string& trainer) -> caf::result<ps_params> {
+      auto p = slice(self, trainer);
+      if (!p)
+        return p.error();
+      return std::move(*p);
+    },
+    [self](ps_members& m) {
+      self->state.gate->set_members(m.trainers);
+      maybe_close_round(self);
+      answer(self);
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<std::vector<uint8_t>> encode_checkpoint(const ps_checkpoint& ckpt) {
+  flat_state s{ckpt.values, ckpt.m, ckpt.v, ckpt.t};
+  auto state = encode_state(s);
+  if (!state)
+    return state.error();
+  auto bundle = decode(*state);
+  if (!bundle)
+    return bundle.error();
+  bundle->tensors.push_back(int64_tensor(
+    "meta", {ckpt.index, static_cast<int64_t>(ckpt.version), static_cast<int64_t>(ckpt.rounds)}));
+  for (auto& [trainer, clock] : ckpt.clocks)
+    bundle->tensors.push_back(int64_tensor("clock/" + trainer, {static_cast<int64_t>(clock)}));
+  auto bytes = encode(*bundle);
+  if (!bytes)
+    return bytes.error();
+  return frame_checked(checkpoint_magic(), checkpoint_version, bytes->bytes);
+}
+
+caf::expected<ps_checkpoint> decode_checkpoint(const std::vector<uint8_t>& file) {
+  auto body = unframe_checked(checkpoint_magic(), checkpoint_version, file);
+  if (!body)
+    return caf::make_error(training_errc::bad_checkpoint, describe(body.error()));
+  encoded_bundle enc{std::move(*body)};
+  auto state = decode_state(enc);
+  if (!state)
+    return caf::make_error(training_errc::bad_checkpoint, "bad state tensors");
+  auto bundle = decode(enc);
+  if (!bundle)
+    return caf::make_error(training_errc::bad_checkpoint, "bad bundle");
+  ps_checkpoint out;
+  out.values = std::move(state->values);
+  out.m = std::move(state->m);
+  out.v = std::move(state->v);
+  out.t = state->t;
+  bool have_meta = false;
+  for (auto& t : bundle->tensors) {
+    if (t.type != dtype::int64 || t.shape.size() != 1
+        || t.data.size() != static_cast<size_t>(t.shape[0]) * sizeof(int64_t))
+      continue;
+    std::vector<int64_t> xs(static_cast<size_t>(t.shape[0]));
+    if (!xs.empty())
+      std::memcpy(xs.data(), t.data.data(), t.data.size());
+    if (t.name == "meta" && xs.size() == 3) {
+      out.index = static_cast<uint32_t>(xs[0]);
+      out.version = static_cast<uint64_t>(xs[1]);
+      out.rounds = static_cast<uint64_t>(xs[2]);
+      have_meta = true;
+    } else if (t.name.rfind("clock/", 0) == 0 && xs.size() == 1) {
+      out.clocks[t.name.substr(6)] = static_cast<uint64_t>(xs[0]);
+    }
+  }
+  if (!have_meta)
+    return caf::make_error(training_errc::bad_checkpoint, "missing meta tensor");
+  return out;
+}
+
+runtime::start_function ps_shard_start(ps_shard_options options) {
+  return [options](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
+    return ctx.system.spawn(shard_fun, options);
+  };
+}
+
+} // namespace dmlp::training

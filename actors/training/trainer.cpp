@@ -1,0 +1,604 @@
+#include "actors/training/trainer.hpp"
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include <caf/all.hpp>
+
+#include "actors/ingest/errors.hpp"
+#include "actors/training/errors.hpp"
+#include "actors/training/flat_codec.hpp"
+#include "actors/training/replica.hpp"
+#include "actors/training/ring_schedule.hpp"
+#include "messages/atoms.hpp"
+#include "messages/ingest.hpp"
+#include "messages/training.hpp"
+#include "messages/type_ids.hpp"
+
+namespace dmlp::training {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+uint64_t ns_since(clock_type::time_point t) {
+  return static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - t).count());
+}
+
+struct trainer_state {
+  static inline const char* name = "dmlp.trainer";
+
+  trainer_options opt;
+  std::string id;
+  runtime::runtime_services svc;
+  std::unique_ptr<replica> model;
+  std::unique_ptr<flat_optimizer> optimizer;
+  std::vector<float> values;
+  size_t params = 0;
+  caf::actor coordinator;
+  caf::actor master;
+  std::vector<caf::actor> shards;
+  bool registered = false;
+  bool has_state = false;
+  bool finished = false;
+  uint64_t batch_epoch = 0;
+  uint64_t global_batch = 0;
+  std::deque<ingest_batch> batches;
+  std::set<std::pair<uint64_t, uint64_t>> seen;
+  clock_type::time_point wait_start = clock_type::now();
+  uint64_t compute_ns = 0;
+  uint64_t wait_ns = 0;
+  clock_type::time_point comm_start;
+  std::vector<float> exchange;
+  bool used_batch = false;
+  // allreduce
+  std::optional<train_step> step;
+  bool computed = false;
+  bool reduced = false;
+  std::vector<span_range> buckets;
+  size_t buckets_done = 0;
+  std::vector<train_chunk> stash;
+  // ps
+  uint64_t clock = 0;
+  bool pushing = false;
+  bool idle_armed = false;
+  size_t replies = 0;
+  std::vector<bool> replied;
+  uint64_t push_samples = 0;
+  double push_lr = 0;
+  uint32_t workers = 1;
+  std::vector<size_t> shard_begin;
+};
+
+using trainer_actor = caf::stateful_actor<trainer_state>;
+
+caf::actor lookup(trainer_actor* self, const std::string& path) {
+  return self->state.svc.names ? self->state.svc.names->get(path) : caf::actor{};
+}
+
+void begin_compute(trainer_actor* self);
+void ps_step(trainer_actor* self);
+
+void ack_batch(trainer_actor* self, const ingest_batch& b, uint32_t attempt = 0) {
+  auto& st = self->state;
+  if (!st.coordinator)
+    st.coordinator = lookup(self, st.opt.coordinator_path);
+  ingest_ack ack{st.id, b.epoch, b.batch, 1};
+  self->request(st.coordinator, st.opt.request_timeout, ack)
+    .then([] {},
+          [self, b, attempt](caf::error& err) {
+            // not_outstanding: the batch went elsewhere after a coordinator restart; drop it.
+            if (err == ingest::ingest_errc::not_outstanding || attempt >= 20)
+              return;
+            self->state.coordinator = {};
+            self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
+            ack_batch(self, b, attempt + 1);
+          });
+}
+
+void register_with_coordinator(trainer_actor* self) {
+  auto& st = self->state;
+  st.coordinator = lookup(self, st.opt.coordinator_path);
+  if (!st.coordinator) {
+    self->delayed_send(self, st.opt.retry_interval, train_retry_atom::value);
+    return;
+  }
+  self->monitor(st.coordinator);
+  self->request(st.coordinator, st.opt.request_timeout, ingest_register{st.id, st.opt.window})
+    .then(
+      [self](ingest_job& job) {
+        auto& st = self->state;
+        st.registered = true;
+        st.batch_epoch = job.epoch;
+        st.global_batch = job.batch_size;
+        self->send(st.coordinator, ingest_credit{st.id, job.window});
+      },
+      [self](caf::error&) {
+        self->state.coordinator = {};
+        self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
+      });
+}
+
+void reattach(trainer_actor* self) {
+  auto& st = self->state;
+  if (st.finished)
+    return;
+  auto current = lookup(self, st.opt.coordinator_path);
+  if (!current) {
+    self->delayed_send(self, st.opt.retry_interval, train_retry_atom::value);
+    return;
+  }
+  if (!st.registered) {
+    register_with_coordinator(self);
+    return;
+  }
+  st.coordinator = current;
+  self->monitor(current);
+  self->request(current, st.opt.request_timeout, ingest_credit{st.id, 0})
+    .then([] {},
+          [self](caf::error& err) {
+            if (err == ingest::ingest_errc::unknown_trainer)
+              self->state.registered = false;
+            self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
+          });
+}
+
+void adopt_state(trainer_actor* self, const train_state& s) {
+  auto& st = self->state;
+  auto decoded = decode_state(s.data, st.values.size());
+  if (!decoded)
+    return;
+  st.values = std::move(decoded->values);
+  if (decoded->m.size() == st.params)
+    st.optimizer->first() = std::move(decoded->m);
+  if (decoded->v.size() == st.params && !st.optimizer->second().empty())
+    st.optimizer->second() = std::move(decoded->v);
+  st.optimizer->steps() = decoded->t;
+  st.model->write_values(st.values.data());
+  st.has_state = true;
+}
+
+caf::expected<train_state> current_state(trainer_actor* self, uint64_t step) {
+  auto& st = self->state;
+  flat_state s;
+  s.values = st.values;
+  s.m = st.optimizer->first();
+  s.v = st.optimizer->second();
+  s.t = st.optimizer->steps();
+  auto bytes = encode_state(s);
+  if (!bytes)
+    return bytes.error();
+  return train_state{step, std::move(*bytes)};
+}
+
+// Computes the exchange vector from the front batch, or zeros without one.
+void compute_exchange(trainer_actor* self) {
+  auto& st = self->state;
+  st.wait_ns = ns_since(st.wait_start);
+  auto t0 = clock_type::now();
+  st.used_batch = false;
+  if (!st.batches.empty()) {
+    auto out = st.model->compute(st.batches.front().data, st.exchange);
+    if (out) {
+      st.used_batch = true;
+      st.batch_epoch = st.batches.front().epoch;
+    } else {
+      self->quit(out.error());
+      return;
+    }
+  } else {
+    st.exchange.assign(st.model->exchange_size(), 0.0f);
+  }
+  st.compute_ns = ns_since(t0);
+  st.comm_start = clock_type::now();
+}
+
+// Applies a summed exchange vector: mean gradient through the optimizer, mean buffers.
+void apply_sum(trainer_actor* self, double lr) {
+  auto& st = self->state;
+  auto total = st.exchange[st.values.size()];
+  if (total <= 0)
+    return;
+  auto inv = 1.0f / total;
+  std::vector<float> grads(st.params);
+  for (size_t i = 0; i < st.params; ++i)
+    grads[i] = st.exchange[i] * inv;
+  st.optimizer->step(st.values.data(), grads.data(), lr);
+  for (size_t i = st.params; i < st.values.size(); ++i)
+    st.values[i] = st.exchange[i] * inv;
+  st.model->write_values(st.values.data());
+}
+
+// -- ring all-reduce ------------------------------------------------------------------------
+
+void send_chunk(trainer_actor* self, uint32_t bucket, uint32_t phase, uint32_t hop,
+                uint32_t chunk) {
+  auto& st = self->state;
+  auto& b = st.buckets[bucket];
+  auto r = chunk_range(b.size(), st.step->size, chunk);
+  auto bytes = encode_values(st.exchange.data() + b.begin + r.begin, r.size());
+  if (!bytes) {
+    self->quit(bytes.error());
+    return;
+  }
+  self->send(st.step->next, train_chunk{st.step->step, bucket, phase, hop, std::move(*bytes)});
+}
+
+void finish_reduce(trainer_actor* self) {
+  auto& st = self->state;
+  st.reduced = true;
+  auto samples = st.exchange[st.values.size()];
+  train_reduced msg;
+  msg.trainer = st.id;
+  msg.step = st.step->step;
+  msg.samples = static_cast<uint64_t>(samples);
+  msg.loss = samples > 0 ? st.exchange[st.values.size() + 1] / samples : 0.0;
+  msg.compute_ns = st.compute_ns;
+  msg.comm_ns = ns_since(st.comm_start);
+  msg.wait_ns = st.wait_ns;
+  self->send(st.master, std::move(msg));
+}
+
+void handle_chunk(trainer_actor* self, const train_chunk& c) {
+  auto& st = self->state;
+  auto n = st.step->size;
+  auto rank = st.step->rank;
+  if (c.bucket >= st.buckets.size() || c.hop + 1 >= n + 0u || c.phase > 1)
+    return;
+  auto& b = st.buckets[c.bucket];
+  auto hop = c.phase == 0 ? reduce_scatter_hop(rank, n, c.hop) : all_gather_hop(rank, n, c.hop);
+  auto r = chunk_range(b.size(), n, hop.recv);
+  auto vals = decode_values(c.data, r.size());
+  if (!vals) {
+    self->quit(vals.error());
+    return;
+  }
+  float* dst = st.exchange.data() + b.begin + r.begin;
+  if (c.phase == 0)
+    for (size_t i = 0; i < r.size(); ++i)
+      dst[i] = (*vals)[i] + dst[i];
+  else
+    std::copy(vals->begin(), vals->end(), dst);
+  if (c.hop + 2 < n) {
+    send_chunk(self, c.bucket, c.phase, c.hop + 1, hop.recv);
+  } else if (c.phase == 0) {
+    send_chunk(self, c.bucket, 1, 0, owned_chunk(rank, n));
+  } else if (++st.buckets_done == st.buckets.size()) {
+    finish_reduce(self);
+  }
+}
+
+void begin_compute(trainer_actor* self) {
+  auto& st = self->state;
+  if (!st.step || st.computed || !st.has_state)
+    return;
+  compute_exchange(self);
+  st.computed = true;
+  if (st.step->size < 2) {
+    finish_reduce(self);
+    return;
+  }
+  std::vector<size_t> sizes;
+  sizes.push_back(st.exchange.size());
+  st.buckets = make_buckets(sizes, st.opt.bucket_elems);
+  st.buckets_done = 0;
+  for (uint32_t b = 0; b < st.buckets.size(); ++b)
+    send_chunk(self, b, 0, 0, reduce_scatter_hop(st.step->rank, st.step->size, 0).send);
+  auto pending = std::move(st.stash);
+  st.stash.clear();
+  for (auto& c : pending) {
+    if (c.step == st.step->step)
+      handle_chunk(self, c);
+    else if (c.step > st.step->step)
+      st.stash.push_back(std::move(c));
+  }
+}
+
+// -- parameter servers ----------------------------------------------------------------------
+
+void push_shard(trainer_actor* self, size_t i, uint64_t clock, uint64_t samples, double lr,
+                uint32_t attempt);
+
+void on_shard_reply(trainer_actor* self, size_t i, uint64_t clock, ps_params& p) {
+  auto& st = self->state;
+  if (!st.pushing || clock != st.clock || st.replied[i])
+    return;
+  st.replied[i] = true;
+  auto vals = decode_values(p.data, st.opt.shard_sizes[i]);
+  if (!vals) {
+    self->quit(vals.error());
+    return;
+  }
+  std::copy(vals->begin(), vals->end(), st.values.begin() + st.shard_begin[i]);
+  if (++st.replies < st.shards.size())
+    return;
+  st.model->write_values(st.values.data());
+  st.pushing = false;
+  auto samples = static_cast<uint64_t>(st.exchange[st.values.size()]);
+  train_reduced msg;
+  msg.trainer = st.id;
+  msg.step = st.clock;
+  msg.samples = samples;
+  msg.loss = samples > 0 ? st.exchange[st.values.size() + 1] / samples : 0.0;
+  msg.compute_ns = st.compute_ns;
+  msg.comm_ns = ns_since(st.comm_start);
+  msg.wait_ns = st.wait_ns;
+  ++st.clock;
+  if (st.used_batch) {
+    ack_batch(self, st.batches.front());
+    st.batches.pop_front();
+  }
+  if (st.master)
+    self->send(st.master, std::move(msg));
+  st.wait_start = clock_type::now();
+  ps_step(self);
+}
+
+void push_shard(trainer_actor* self, size_t i, uint64_t clock, uint64_t samples, double lr,
+                uint32_t attempt) {
+  auto& st = self->state;
+  if (!st.shards[i]) {
+    st.shards[i] = lookup(self, st.opt.shard_paths[i]);
+    if (st.shards[i])
+      self->monitor(st.shards[i]);
+  }
+  auto vals = encode_values(st.exchange.data() + st.shard_begin[i], st.opt.shard_sizes[i]);
+  if (!vals) {
+    self->quit(vals.error());
+    return;
+  }
+  self->request(st.shards[i], st.opt.request_timeout, ps_push{st.id, clock, samples, lr, *vals})
+    .then([self, i, clock](ps_params& p) { on_shard_reply(self, i, clock, p); },
+          [self, i, clock, samples, lr, attempt](caf::error&) {
+            // The shard died or restarted: find its new instance and push again (it drops
+            // pushes it already applied).
+            auto& st = self->state;
+            if (!st.pushing || st.clock != clock || st.replied[i])
+              return;
+            st.shards[i] = {};
+            if (attempt < 200)
+              self->delayed_send(self, self->state.opt.retry_interval, ps_pull_atom::value,
+                                 static_cast<uint64_t>(i), clock, samples, lr, attempt + 1);
+          });
+}
+
+void ps_step(trainer_actor* self) {
+  auto& st = self->state;
+  if (st.pushing || !st.has_state || st.finished)
+    return;
+  bool have = !st.batches.empty();
+  // Without a batch, sync and ssp trainers still advance their clock with empty pushes so
+  // that nobody waits for them at the end of an epoch.
+  if (!have && st.opt.mode == consistency::async)
+    return;
+  if (!have && !st.idle_armed) {
+    st.idle_armed = true;
+    self->delayed_send(self, st.opt.idle_timeout, train_idle_atom::value, st.clock);
+    return;
+  }
+  if (!have)
+    return;
+  st.pushing = true;
+  compute_exchange(self);
+  st.replies = 0;
+  st.replied.assign(st.shards.size(), false);
+  auto samples = static_cast<uint64_t>(st.exchange[st.values.size()]);
+  auto lr = learning_rate(st.opt.optimizer, st.batch_epoch, st.global_batch * st.workers);
+  st.push_samples = samples;
+  st.push_lr = lr;
+  auto clock = st.clock;
+  auto fire = [self, clock, samples, lr] {
+    for (size_t i = 0; i < self->state.shards.size(); ++i)
+      push_shard(self, i, clock, samples, lr, 0);
+  };
+  if (st.opt.push_delay.count() > 0 && st.id == st.opt.slow_trainer)
+    self->delayed_send(self, st.opt.push_delay, train_commit_atom::value, clock);
+  else
+    fire();
+}
+
+void empty_push(trainer_actor* self) {
+  auto& st = self->state;
+  st.pushing = true;
+  compute_exchange(self);
+  st.replies = 0;
+  st.replied.assign(st.shards.size(), false);
+  st.push_samples = 0;
+  st.push_lr = 0;
+  for (size_t i = 0; i < st.shards.size(); ++i)
+    push_shard(self, i, st.clock, 0, 0.0, 0);
+}
+
+void pull_all(trainer_actor* self) {
+  auto& st = self->state;
+  auto left = std::make_shared<size_t>(st.shards.size());
+  for (size_t i = 0; i < st.shards.size(); ++i) {
+    if (!st.shards[i])
+      st.shards[i] = lookup(self, st.opt.shard_paths[i]);
+    self->request(st.shards[i], st.opt.request_timeout, ps_pull_atom::value, st.id)
+      .then(
+        [self, i, left](ps_params& p) {
+          auto& st = self->state;
+          auto vals = decode_values(p.data, st.opt.shard_sizes[i]);
+          if (vals)
+            std::copy(vals->begin(), vals->end(), st.values.begin() + st.shard_begin[i]);
+          st.clock = std::max(st.clock, p.clock);
+          if (--*left == 0) {
+            st.model->write_values(st.values.data());
+            st.has_state = true;
+            ps_step(self);
+          }
+        },
+        [self](caf::error&) {
+          self->state.shards.assign(self->state.shards.size(), caf::actor{});
+          self->delayed_send(self, self->state.opt.retry_interval, ps_pull_atom::value);
+        });
+  }
+}
+
+caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string id,
+                          runtime::runtime_services svc) {
+  auto& st = self->state;
+  st.opt = std::move(opt);
+  st.id = std::move(id);
+  st.svc = std::move(svc);
+  auto model = replica::create(st.opt.architecture, st.opt.seed, st.opt.threads);
+  if (!model) {
+    self->quit(model.error());
+    return {};
+  }
+  st.model = std::move(*model);
+  st.params = st.model->param_count();
+  st.values.resize(st.params + st.model->buffer_count());
+  st.model->read_values(st.values.data());
+  st.optimizer = std::make_unique<flat_optimizer>(st.opt.optimizer, st.params);
+  size_t pos = 0;
+  for (auto s : st.opt.shard_sizes) {
+    st.shard_begin.push_back(pos);
+    pos += s;
+  }
+  st.shards.resize(st.opt.shard_paths.size());
+  st.master = lookup(self, st.opt.master_path);
+  if (!st.master) {
+    self->quit(caf::make_error(training_errc::job_failed, "no job master at " + st.opt.master_path));
+    return {};
+  }
+  self->monitor(st.master);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (dm.source == st.master) {
+      self->quit(caf::make_error(training_errc::job_failed, "job master is gone"));
+      return;
+    }
+    for (size_t i = 0; i < st.shards.size(); ++i)
+      if (st.shards[i] && dm.source == st.shards[i]) {
+        st.shards[i] = {};
+        if (st.pushing && !st.replied[i])
+          self->delayed_send(self, st.opt.retry_interval, ps_pull_atom::value,
+                             static_cast<uint64_t>(i), st.clock, st.push_samples, st.push_lr,
+                             uint32_t{1});
+      }
+    if (dm.source == st.coordinator) {
+      st.coordinator = {};
+      self->delayed_send(self, st.opt.retry_interval, train_retry_atom::value);
+    }
+  });
+  self->send(st.master, train_hello_atom::value, train_hello{st.id, caf::actor_cast<caf::actor>(self)});
+  register_with_coordinator(self);
+  if (st.opt.kind == strategy::ps)
+    pull_all(self);
+  return {
+    // -- ingest --------------------------------------------------------------------------
+    [self](ingest_batch& b) {
+      auto& st = self->state;
+      if (!st.seen.emplace(b.epoch, b.batch).second)
+        return;
+      st.batches.push_back(std::move(b));
+      if (st.opt.kind == strategy::allreduce)
+        begin_compute(self);
+      else
+        ps_step(self);
+    },
+    [self](ingest_epoch_end& e) {
+      auto& st = self->state;
+      if (e.last)
+        st.finished = true;
+      self->send(st.master, train_epoch_atom::value, e);
+    },
+    [self](train_retry_atom) {
+      auto& st = self->state;
+      if (!st.coordinator || !st.registered)
+        reattach(self);
+    },
+    // -- job master ----------------------------------------------------------------------
+    [self](train_state_atom, train_state& s) { adopt_state(self, s); },
+    [self](train_get_state_atom) -> caf::result<train_state> {
+      auto s = current_state(self, 0);
+      if (!s)
+        return s.error();
+      return std::move(*s);
+    },
+    [self](train_workers_atom, uint32_t n) { self->state.workers = std::max(1u, n); },
+    // -- all-reduce ----------------------------------------------------------------------
+    [self](train_step& s) {
+      auto& st = self->state;
+      st.step = s;
+      st.computed = false;
+      st.reduced = false;
+      st.workers = s.size;
+      st.wait_start = clock_type::now();
+      if (!st.batches.empty())
+        begin_compute(self);
+      else
+        self->delayed_send(self, st.opt.idle_timeout, train_idle_atom::value, s.step);
+    },
+    [self](train_idle_atom, uint64_t step) {
+      auto& st = self->state;
+      if (st.opt.kind == strategy::ps) {
+        st.idle_armed = false;
+        if (!st.pushing && st.batches.empty() && st.clock == step && !st.finished && st.has_state)
+          empty_push(self);
+        return;
+      }
+      if (st.step && st.step->step == step)
+        begin_compute(self);
+    },
+    [self](train_chunk& c) {
+      auto& st = self->state;
+      if (st.step && c.step == st.step->step && st.computed)
+        handle_chunk(self, c);
+      else if (!st.step || c.step >= st.step->step)
+        st.stash.push_back(std::move(c));
+    },
+    [self](train_commit_atom, uint64_t step) {
+      auto& st = self->state;
+      if (st.opt.kind == strategy::ps) {
+        // A delayed push (push_delay) is due.
+        if (st.pushing && st.clock == step) {
+          auto samples = static_cast<uint64_t>(st.exchange[st.values.size()]);
+          auto lr = learning_rate(st.opt.optimizer, st.batch_epoch, st.global_batch * st.workers);
+          for (size_t i = 0; i < st.shards.size(); ++i)
+            push_shard(self, i, step, samples, lr, 0);
+        }
+        return;
+      }
+      if (!st.step || st.step->step != step || !st.reduced)
+        return;
+      apply_sum(self, st.step->lr);
+      if (st.used_batch) {
+        ack_batch(self, st.batches.front());
+        st.batches.pop_front();
+      }
+      st.step.reset();
+    },
+    [self](train_abort_atom, uint64_t step) {
+      auto& st = self->state;
+      if (st.step && st.step->step == step)
+        st.step.reset();
+    },
+    [self](ps_pull_atom) { pull_all(self); },
+    [self](ps_pull_atom, uint64_t i, uint64_t clock, uint64_t samples, double lr,
+           uint32_t attempt) {
+      auto& st = self->state;
+      if (st.pushing && st.clock == clock && i < st.replied.size() && !st.replied[i])
+        push_shard(self, static_cast<size_t>(i), clock, samples, lr, attempt);
+    },
+  };
+}
+
+} // namespace
+
+runtime::start_function trainer_start(trainer_options options) {
+  return [options](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
+    std::string id = ctx.id;
+    if (ctx.args.match_elements<std::string>())
+      id = ctx.args.get_as<std::string>(0);
+    return ctx.system.spawn(trainer_fun, options, id, ctx.services);
+  };
+}
+
+} // namespace dmlp::training

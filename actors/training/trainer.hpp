@@ -1,0 +1,73 @@
+// The trainer actor: one model replica of a training job (docs/training.md). It registers with
+// the job's ingest coordinator (messages/ingest.hpp), grants credits, and trains on the batches
+// it receives; it acknowledges a batch to the epoch ledger only after the step that used it is
+// committed. Gradients are exchanged through the job's strategy:
+//   allreduce  the job master starts synchronous steps; the trainer computes its sample-weighted
+//              gradient (or contributes zeros when no batch came within `idle_timeout`), runs the
+//              ring all-reduce (ring_schedule.hpp) with its neighbour over train_chunk messages,
+//              reports the finished sum and applies it (flat_optimizer) when the master commits.
+//   ps         pushes each shard its slice in parallel, applies the returned parameters.
+// Per step it records compute, communication and waiting time. Coordinator and shards are
+// found by supervision path in the name registry, so their restarts are followed: a trainer
+// re-attaches (ingest_credit with 0 credits) or re-pushes. The master gives a joining trainer
+// the current state before its first step. Thread safety: an actor; talk to it with messages.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/training/flat_optimizer.hpp"
+#include "actors/training/consistency_gate.hpp"
+#include "runtime/child_spec.hpp"
+
+namespace dmlp::training {
+
+/// How gradients are exchanged.
+enum class strategy { allreduce, ps };
+
+/// Options of one trainer (configs: `training.trainer`).
+struct trainer_options {
+  /// Registry name of the architecture. Default: "cnn".
+  std::string architecture = "cnn";
+  /// Seed of the initial parameters (every replica starts from the same). Default: 1.
+  uint64_t seed = 1;
+  /// libtorch intra-op threads. Default: 1.
+  uint32_t threads = 1;
+  /// Exchange strategy. Default: allreduce.
+  strategy kind = strategy::allreduce;
+  /// PS consistency (empty pushes keep sync rounds going). Default: sync.
+  consistency mode = consistency::sync;
+  /// Batches the trainer lets be outstanding at the coordinator. Default: 2.
+  uint32_t window = 2;
+  /// Fusion bucket size in floats for the ring. Default: 65536 (256 KiB).
+  size_t bucket_elems = 65536;
+  /// How long a step waits for a batch before contributing nothing. Default: 30 ms.
+  std::chrono::milliseconds idle_timeout{30};
+  /// Timeout of every request to the coordinator, shards and master. Default: 10 s.
+  std::chrono::milliseconds request_timeout{10000};
+  /// Delay between look-ups of a restarted peer. Default: 50 ms.
+  std::chrono::milliseconds retry_interval{50};
+  /// Extra delay before each PS push of `slow_trainer` (a deliberately slow worker in tests).
+  /// Default: 0.
+  std::chrono::milliseconds push_delay{0};
+  /// Id of the trainer that waits `push_delay` before each push. Default: empty (none).
+  std::string slow_trainer;
+  /// Optimizer and learning-rate rules.
+  optimizer_options optimizer;
+  /// Registry path of the ingest coordinator.
+  std::string coordinator_path;
+  /// Registry path of the job master.
+  std::string master_path;
+  /// Registry paths of the PS shards, in shard order (ps only).
+  std::vector<std::string> shard_paths;
+  /// Values each shard holds, in shard order (ps only).
+  std::vector<size_t> shard_sizes;
+};
+
+/// A start function for a simple_one_for_one pool of trainers; the pool's start_child message
+/// carries the trainer id (a std::string).
+runtime::start_function trainer_start(trainer_options options);
+
+} // namespace dmlp::training

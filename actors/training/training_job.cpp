@@ -1,0 +1,410 @@
+#include "actors/training/training_job.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <unistd.h>
+
+#include <caf/all.hpp>
+
+#include "actors/ingest/coordinator.hpp"
+#include "actors/ingest/dataset.hpp"
+#include "actors/ingest/disk_cache.hpp"
+#include "actors/ingest/errors.hpp"
+#include "actors/models/errors.hpp"
+#include "actors/training/errors.hpp"
+#include "actors/training/flat_codec.hpp"
+#include "actors/training/job_master.hpp"
+#include "actors/training/ps_shard.hpp"
+#include "actors/training/replica.hpp"
+#include "actors/training/ring_schedule.hpp"
+#include "messages/atoms.hpp"
+#include "messages/training.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/services.hpp"
+#include "runtime/snapshot_store.hpp"
+#include "runtime/supervisor.hpp"
+#include "runtime/system_config.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dmlp::training {
+
+namespace {
+
+constexpr const char* root_name = "train";
+const std::string coordinator_path = "train/coordinator";
+const std::string master_path = "train/master";
+const std::string pool_path = "train/workers";
+
+std::string trainer_id(uint32_t i) {
+  return "trainer-" + std::to_string(i);
+}
+
+std::string shard_path(uint32_t i) {
+  return "train/ps/shard-" + std::to_string(i);
+}
+
+/// What the listener shares with the calling thread.
+struct listener_shared {
+  std::mutex mtx;
+  train_progress last;
+  uint64_t restarts = 0;
+  uint32_t peak_workers = 0;
+  uint64_t replica_checks = 0;
+  uint64_t replica_mismatches = 0;
+  std::chrono::steady_clock::time_point first_step;
+  bool stepped = false;
+};
+
+struct listener_state {
+  static inline const char* name = "dmlp.train_listener";
+  std::shared_ptr<listener_shared> shared;
+  runtime::runtime_services svc;
+  std::vector<job_event> events;
+  uint32_t next_worker = 0;
+  job_options opt;
+  std::map<uint64_t, std::vector<uint8_t>> replica_bytes;
+};
+
+using listener_actor = caf::stateful_actor<listener_state>;
+
+void apply_event(listener_actor* self, const job_event& e) {
+  auto& st = self->state;
+  auto& names = *st.svc.names;
+  switch (e.what) {
+    case job_event::kind::kill_trainer: {
+      auto members = names.list(pool_path + "/");
+      if (!members.empty())
+        self->send_exit(members[e.target % members.size()].second, caf::exit_reason::kill);
+      break;
+    }
+    case job_event::kind::kill_shard:
+      if (auto shard = names.get(shard_path(e.target % std::max(1u, st.opt.ps_shards))))
+        self->send_exit(shard, caf::exit_reason::kill);
+      break;
+    case job_event::kind::kill_coordinator:
+      if (auto c = names.get(coordinator_path))
+        self->send_exit(c, caf::exit_reason::kill);
+      break;
+    case job_event::kind::add_worker:
+      self->send(names.get(pool_path), start_child_atom::value,
+                 trainer_id(st.next_worker++), caf::message{});
+      break;
+    case job_event::kind::remove_worker: {
+      auto members = names.list(pool_path + "/");
+      if (!members.empty()) {
+        auto path = members[e.target % members.size()].first;
+        self->send(names.get(pool_path), terminate_child_atom::value,
+                   path.substr(pool_path.size() + 1));
+      }
+      break;
+    }
+  }
+}
+
+// Asks every trainer for its state; states of the same committed step must be equal bytes.
+void verify_replicas(listener_actor* self) {
+  for (auto& [path, handle] : self->state.svc.names->list(pool_path + "/")) {
+    self->request(handle, std::chrono::seconds(10), train_get_state_atom::value)
+      .then(
+        [self](train_state& s) {
+          auto& st = self->state;
+          auto values = decode_state(s.data);
+          if (!values)
+            return;
+          std::vector<uint8_t> bytes(values->values.size() * sizeof(float));
+          std::memcpy(bytes.data(), values->values.data(), bytes.size());
+          auto key = static_cast<uint64_t>(values->t);
+          std::lock_guard<std::mutex> guard{st.shared->mtx};
+          auto [it, fresh] = st.replica_bytes.emplace(key, bytes);
+          if (!fresh) {
+            ++st.shared->replica_checks;
+            if (it->second != bytes)
+              ++st.shared->replica_mismatches;
+          }
+        },
+        [](caf::error&) {});
+  }
+}
+
+caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared> shared,
+                           runtime::runtime_services svc, job_options opt) {
+  auto& st = self->state;
+  st.shared = std::move(shared);
+  st.svc = svc;
+  st.events = opt.events;
+  std::stable_sort(st.events.begin(), st.events.end(),
+                   [](const job_event& a, const job_event& b) { return a.at_step < b.at_step; });
+  st.next_worker = opt.workers;
+  st.opt = std::move(opt);
+  self->join(svc.events);
+  return {
+    [self](train_progress& p) {
+      auto& st = self->state;
+      {
+        std::lock_guard<std::mutex> guard{st.shared->mtx};
+        if (!st.shared->stepped && p.steps > 0) {
+          st.shared->stepped = true;
+          st.shared->first_step = std::chrono::steady_clock::now();
+        }
+        st.shared->last = p;
+        st.shared->peak_workers = std::max(st.shared->peak_workers, p.workers);
+      }
+      if (st.opt.on_progress)
+        st.opt.on_progress(p.steps, p.epoch, p.loss, p.samples, p.workers);
+      while (!st.events.empty() && st.events.front().at_step <= p.steps && !p.finished) {
+        apply_event(self, st.events.front());
+        st.events.erase(st.events.begin());
+      }
+      if (st.opt.verify_replicas && st.opt.kind == strategy::allreduce && !p.finished)
+        verify_replicas(self);
+    },
+    [self](supervision_event& e) {
+      if (e.kind == supervision_event_kind::restarted) {
+        std::lock_guard<std::mutex> guard{self->state.shared->mtx};
+        ++self->state.shared->restarts;
+      }
+    },
+  };
+}
+
+std::shared_ptr<const ingest::dataset_content> subset(const ingest::dataset_content& full,
+                                                      uint64_t train, uint64_t test) {
+  auto cut = [](const ingest::sample_set& s, uint64_t n) {
+    ingest::sample_set out = s;
+    if (n == 0 || n >= s.count)
+      return out;
+    out.count = n;
+    out.pixels.resize(n * s.sample_size());
+    out.labels.resize(n);
+    return out;
+  };
+  auto out = std::make_shared<ingest::dataset_content>();
+  out->train = cut(full.train, train);
+  out->test = cut(full.test, test);
+  return out;
+}
+
+caf::error check(const job_options& o) {
+  auto bad = [](const std::string& what) {
+    return caf::make_error(training_errc::invalid_option, what);
+  };
+  if (o.workers == 0)
+    return bad("--workers must be at least 1");
+  if (o.min_workers > 0 && o.max_workers > 0 && o.min_workers > o.max_workers)
+    return bad("--min-workers must not exceed --max-workers");
+  if (o.kind == strategy::ps && o.ps_shards == 0)
+    return bad("--ps-shards must be at least 1");
+  if (o.epochs == 0)
+    return bad("--epochs must be at least 1");
+  if (o.batch_size == 0)
+    return bad("--batch-size must be at least 1");
+  if (o.optimizer.kind != "adam" && o.optimizer.kind != "sgd")
+    return bad("optimizer must be adam or sgd");
+  return {};
+}
+
+} // namespace
+
+caf::expected<job_report> run_training(const job_options& options) {
+  if (auto err = check(options))
+    return err;
+  auto opt = options;
+  if (opt.min_workers == 0)
+    opt.min_workers = opt.workers;
+  if (opt.max_workers == 0)
+    opt.max_workers = std::max(opt.workers, opt.min_workers);
+  ingest::register_ingest_error_names();
+  register_training_error_names();
+
+  // Data through the ingest cache.
+  ingest::dataset_options dopt;
+  dopt.name = opt.dataset;
+  dopt.data_dir = opt.data_dir;
+  auto source = ingest::make_dataset(dopt);
+  if (!source)
+    return source.error();
+  ingest::cache_options copt;
+  copt.directory = opt.cache_dir;
+  ingest::disk_cache cache{copt};
+  auto loaded = cache.load(**source, preprocessing{});
+  if (!loaded)
+    return loaded.error();
+  auto content = subset(*loaded->content, opt.train_samples, opt.test_samples);
+  preprocessing prep;
+
+  // Initial values (also the PS shards' starting point).
+  auto init = replica::create(opt.model, opt.seed, opt.threads);
+  if (!init)
+    return init.error();
+  auto& probe = **init;
+  std::vector<float> initial(probe.param_count() + probe.buffer_count());
+  probe.read_values(initial.data());
+  auto params = probe.param_count();
+
+  caf::actor_system_config cfg;
+  runtime::configure_actor_system(cfg);
+  register_training_errors(cfg);
+  models::register_model_errors(cfg);
+  ingest::register_ingest_errors(cfg);
+  caf::actor_system sys{cfg};
+  auto svc = runtime::make_services(sys, {}, opt.seed);
+  auto shared = std::make_shared<listener_shared>();
+  auto listener = sys.spawn(listener_fun, shared, svc, opt);
+
+  ingest::coordinator_data data{content, opt.dataset, loaded->key, prep};
+  ingest::coordinator_options cdopt;
+  cdopt.ledger.batch_size = opt.batch_size;
+  cdopt.ledger.seed = opt.seed;
+  cdopt.ledger.max_epochs = opt.epochs;
+  auto ledger_store = std::make_shared<runtime::memory_snapshot_store>();
+
+  runtime::supervisor_spec root{root_name, runtime::strategy::one_for_one};
+  root.with_intensity(1000, std::chrono::seconds(10));
+  root.add(runtime::worker("coordinator", ingest::coordinator_start(data, cdopt))
+             .with_snapshots(ledger_store));
+
+  std::vector<std::string> shard_paths;
+  std::vector<size_t> shard_sizes;
+  std::string ckpt_dir;
+  if (opt.kind == strategy::ps) {
+    ckpt_dir = opt.checkpoint_dir;
+    if (ckpt_dir.empty())
+      ckpt_dir = opt.out_dir.empty()
+                   ? (fs::temp_directory_path() / ("dmlp-ps-" + std::to_string(::getpid())))
+                       .string()
+                   : (fs::path{opt.out_dir} / "checkpoints").string();
+    std::error_code ec;
+    fs::create_directories(ckpt_dir, ec);
+    for (uint32_t i = 0; i < opt.ps_shards; ++i)
+      fs::remove(fs::path{ckpt_dir} / ("ps-" + std::to_string(i) + ".ckpt"), ec);
+    runtime::supervisor_spec ps{"ps", runtime::strategy::one_for_one};
+    ps.with_intensity(1000, std::chrono::seconds(10));
+    for (uint32_t i = 0; i < opt.ps_shards; ++i) {
+      auto r = chunk_range(initial.size(), opt.ps_shards, i);
+      ps_shard_options so;
+      so.index = i;
+      so.initial.assign(initial.begin() + r.begin, initial.begin() + r.end);
+      so.params = params > r.begin ? std::min(params - r.begin, r.size()) : 0;
+      so.mode = opt.mode;
+      so.staleness = opt.staleness;
+      so.optimizer = opt.optimizer;
+      so.checkpoint_every = opt.checkpoint_every;
+      so.checkpoint_file = (fs::path{ckpt_dir} / ("ps-" + std::to_string(i) + ".ckpt")).string();
+      ps.add(runtime::worker("shard-" + std::to_string(i), ps_shard_start(so)));
+      shard_paths.push_back(shard_path(i));
+      shard_sizes.push_back(r.size());
+    }
+    root.add(runtime::supervisor(ps));
+  }
+
+  job_master_options mo;
+  mo.kind = opt.kind;
+  mo.min_workers = opt.min_workers;
+  mo.max_workers = opt.max_workers;
+  mo.batch_size = opt.batch_size;
+  mo.optimizer = opt.optimizer;
+  mo.shard_paths = shard_paths;
+  mo.shard_sizes = shard_sizes;
+  mo.listener = listener;
+  root.add(runtime::worker("master", job_master_start(mo)));
+
+  trainer_options to;
+  to.architecture = opt.model;
+  to.seed = opt.seed;
+  to.threads = opt.threads;
+  to.kind = opt.kind;
+  to.mode = opt.mode;
+  to.bucket_elems = opt.bucket_elems;
+  to.optimizer = opt.optimizer;
+  to.coordinator_path = coordinator_path;
+  to.master_path = master_path;
+  to.shard_paths = shard_paths;
+  to.shard_sizes = shard_sizes;
+  to.push_delay = opt.slow_push;
+  to.slow_trainer = opt.slow_push.count() > 0 ? trainer_id(0) : std::string{};
+  runtime::supervisor_spec pool{"workers", runtime::strategy::simple_one_for_one};
+  pool.with_intensity(1000, std::chrono::seconds(10));
+  pool.add(runtime::worker("trainer", trainer_start(to)));
+  root.add(runtime::supervisor(pool));
+
+  auto tree = runtime::spawn_supervisor(sys, root, svc);
+  caf::scoped_actor self{sys};
+  caf::error failure;
+  // The root answers once it started its children, so the pool is registered after this.
+  self->request(tree, std::chrono::seconds(30), which_children_atom::value)
+    .receive([](std::vector<child_info>&) {}, [&](caf::error& err) { failure = err; });
+  auto pool_actor = svc.names->get(pool_path);
+  for (uint32_t i = 0; i < opt.workers && !failure; ++i)
+    self->request(pool_actor, std::chrono::seconds(30), start_child_atom::value, trainer_id(i),
+                  caf::message{})
+      .receive([](caf::actor&) {}, [&](caf::error& err) { failure = err; });
+  job_report report;
+  auto master = svc.names->get(master_path);
+  if (!failure && master)
+    self->request(master, opt.timeout, train_result_atom::value)
+      .receive(
+        [&](train_state& s) {
+          auto st = decode_state(s.data, initial.size());
+          if (st)
+            report.values = std::move(st->values);
+          else
+            failure = st.error();
+        },
+        [&](caf::error& err) { failure = err; });
+  else if (!failure)
+    failure = caf::make_error(training_errc::job_failed, "job master did not start");
+  auto end = std::chrono::steady_clock::now();
+  self->send_exit(tree, caf::exit_reason::user_shutdown);
+  self->send_exit(listener, caf::exit_reason::kill);
+  self->wait_for(tree);
+  if (failure)
+    return failure;
+  {
+    std::lock_guard<std::mutex> guard{shared->mtx};
+    auto& p = shared->last;
+    report.steps = p.steps;
+    report.samples_trained = p.ledger_samples;
+    report.samples_committed = p.samples;
+    report.restarts = shared->restarts;
+    report.final_workers = p.workers;
+    report.peak_workers = shared->peak_workers;
+    report.compute_s = p.compute_ns / 1e9;
+    report.comm_s = p.comm_ns / 1e9;
+    report.wait_s = p.wait_ns / 1e9;
+    report.max_staleness = p.max_staleness;
+    report.replica_checks = shared->replica_checks;
+    report.replica_mismatches = shared->replica_mismatches;
+    if (shared->stepped)
+      report.seconds = std::chrono::duration<double>(end - shared->first_step).count();
+  }
+  report.epoch_samples = content->train.count;
+  if (report.seconds > 0)
+    report.train_images_per_s = report.samples_committed / report.seconds;
+  probe.write_values(report.values.data());
+  auto& test = content->test;
+  auto acc = probe.evaluate(test.pixels.data(), test.labels.data(), test.count, test.channels,
+                            test.height, test.width);
+  if (!acc)
+    return acc.error();
+  report.test_accuracy = *acc;
+  if (!opt.out_dir.empty()) {
+    std::map<std::string, double> metrics{{"test_accuracy", report.test_accuracy},
+                                          {"train_images_per_s", report.train_images_per_s},
+                                          {"steps", static_cast<double>(report.steps)},
+                                          {"epochs", static_cast<double>(opt.epochs)},
+                                          {"samples_trained",
+                                           static_cast<double>(report.samples_trained)}};
+    auto version = probe.save(opt.out_dir, opt.model, prep, metrics);
+    if (!version)
+      return version.error();
+    report.version = *version;
+  }
+  return report;
+}
+
+} // namespace dmlp::training

@@ -1,0 +1,153 @@
+// An embedded training job: the whole of `dmlp train` in one process (the in-process cluster).
+// run_training() loads the dataset through the ingest disk cache, builds one supervision tree
+//   train (one_for_one)
+//     coordinator   ingest coordinator, ledger saved to a snapshot store (restarts resume)
+//     ps            one_for_one supervisor of the PS shards (strategy ps; checkpoints)
+//     master        job master (membership, steps)
+//     workers       simple_one_for_one pool of trainers (elasticity = its size)
+// starts `workers` trainers, applies the scheduled events (kills, joins, leaves) as the job
+// reaches their step, waits for the ingest job's last epoch, evaluates the final parameters on
+// the test split and saves them as a model artifact with the preprocessing record and metrics.
+// Torch-free header. Thread-safe to call from one thread at a time (libtorch threads are
+// process-wide).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "actors/training/consistency_gate.hpp"
+#include "actors/training/flat_optimizer.hpp"
+#include "actors/training/trainer.hpp"
+
+namespace dmlp::training {
+
+/// Something that happens to a running job once it committed `at_step` steps.
+struct job_event {
+  /// What happens.
+  enum class kind {
+    /// Kill a trainer (its supervisor restarts it).
+    kill_trainer,
+    /// Kill a PS shard (restarted from its checkpoint).
+    kill_shard,
+    /// Kill the ingest coordinator (restarted from its ledger).
+    kill_coordinator,
+    /// Add a trainer to the pool.
+    add_worker,
+    /// Remove a trainer from the pool.
+    remove_worker,
+  };
+  /// The kind.
+  kind what = kind::kill_trainer;
+  /// Committed steps after which it happens.
+  uint64_t at_step = 0;
+  /// Index of the trainer or shard concerned (kill, remove). Default: 0.
+  uint32_t target = 0;
+};
+
+/// Options of a training job (configs: `training`; CLI flags of `dmlp train`).
+struct job_options {
+  /// Architecture. Default: "cnn".
+  std::string model = "cnn";
+  /// Strategy. Default: allreduce.
+  strategy kind = strategy::allreduce;
+  /// Trainers started at the beginning. Default: 2.
+  uint32_t workers = 2;
+  /// Workers needed to start; 0 = workers. Default: 0.
+  uint32_t min_workers = 0;
+  /// Most workers; 0 = max(workers, min_workers). Default: 0.
+  uint32_t max_workers = 0;
+  /// PS shards. Default: 2.
+  uint32_t ps_shards = 2;
+  /// PS consistency. Default: sync.
+  consistency mode = consistency::sync;
+  /// ssp staleness. Default: 2.
+  uint32_t staleness = 2;
+  /// Epochs. Default: 1.
+  uint32_t epochs = 1;
+  /// Per-trainer batch size. Default: 64.
+  uint32_t batch_size = 64;
+  /// libtorch threads per trainer. Default: 1.
+  uint32_t threads = 1;
+  /// Training samples per epoch: the first N of the split; 0 = all. Default: 0.
+  uint64_t train_samples = 0;
+  /// Test samples evaluated: the first N; 0 = all. Default: 0.
+  uint64_t test_samples = 0;
+  /// Model output directory; empty = do not save. Default: empty.
+  std::string out_dir;
+  /// Directory for PS checkpoints; empty = <out_dir>/checkpoints or a temporary one.
+  std::string checkpoint_dir;
+  /// PS checkpoint interval in updates. Default: 50.
+  uint64_t checkpoint_every = 50;
+  /// Dataset name and location. Default: fashion-mnist in its default place.
+  std::string dataset = "fashion-mnist";
+  /// Dataset directory; empty = default. Default: empty.
+  std::string data_dir;
+  /// Ingest cache directory; empty = default. Default: empty.
+  std::string cache_dir;
+  /// Seed of initial parameters and shuffling. Default: 1.
+  uint64_t seed = 1;
+  /// Optimizer and learning-rate rules.
+  optimizer_options optimizer;
+  /// Fusion bucket in floats. Default: 65536.
+  size_t bucket_elems = 65536;
+  /// Extra delay before each push of trainer 0 (ps; a deliberately slow worker). Default: 0.
+  std::chrono::milliseconds slow_push{0};
+  /// Whole-job timeout. Default: 6 h.
+  std::chrono::milliseconds timeout{6 * 3600 * 1000};
+  /// Events to apply during the run, by step.
+  std::vector<job_event> events;
+  /// Compare the replicas' states after every committed step (allreduce; slow). Default: false.
+  bool verify_replicas = false;
+  /// Called with (steps, epoch, loss, samples, workers) after each committed step.
+  std::function<void(uint64_t, uint64_t, double, uint64_t, uint32_t)> on_progress;
+};
+
+/// What a job did.
+struct job_report {
+  /// Test accuracy of the final parameters.
+  double test_accuracy = 0;
+  /// Samples trained per second of training wall time.
+  double train_images_per_s = 0;
+  /// Committed steps (PS: applied pushes with data).
+  uint64_t steps = 0;
+  /// Supervised restarts during the job.
+  uint64_t restarts = 0;
+  /// Samples the ingest ledger acknowledged over all epochs.
+  uint64_t samples_trained = 0;
+  /// Samples inside committed steps (equals samples_trained when nothing was trained twice).
+  uint64_t samples_committed = 0;
+  /// Training samples per epoch.
+  uint64_t epoch_samples = 0;
+  /// Training wall time in seconds.
+  double seconds = 0;
+  /// Summed seconds computing gradients, over all trainers.
+  double compute_s = 0;
+  /// Summed seconds exchanging gradients or parameters, over all trainers.
+  double comm_s = 0;
+  /// Summed seconds waiting for batches, over all trainers.
+  double wait_s = 0;
+  /// Largest clock gap between two live PS trainers seen during the job.
+  uint64_t max_staleness = 0;
+  /// The saved model version (0 when not saved).
+  uint32_t version = 0;
+  /// Replica comparisons made (verify_replicas).
+  uint64_t replica_checks = 0;
+  /// Comparisons that found differing bytes.
+  uint64_t replica_mismatches = 0;
+  /// Workers at the end.
+  uint32_t final_workers = 0;
+  /// Most workers at any time.
+  uint32_t peak_workers = 0;
+  /// Final parameters and buffers.
+  std::vector<float> values;
+};
+
+/// Runs one job to completion.
+caf::expected<job_report> run_training(const job_options& options);
+
+} // namespace dmlp::training

@@ -1,0 +1,146 @@
+// Training benchmarks (issue 5), ratios measured in one run with interleaved repetitions:
+//   scaling_<strategy>   images/s of 2 workers × 1 thread ÷ (2 × images/s of 1 worker × 1 thread)
+//                        for allreduce and ps (targets ≥ 0.95 and ≥ 0.90)
+//   vs_plain_<strategy>  2 workers × 1 thread ÷ a plain single-process libtorch loop on 2
+//                        threads (the machine's compute limit)
+//   rss_ratio            peak RSS of a 1-worker training process ÷ a plain libtorch loop's,
+//                        each in a forked child (target ≤ 1.2)
+// Run: build/bin/bench/training_bench [--samples N] [--reps R] [--json]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "actors/ingest/dataset.hpp"
+#include "actors/ingest/disk_cache.hpp"
+#include "actors/models/model_registry.hpp"
+#include "actors/training/training_job.hpp"
+
+using namespace dmlp;
+
+namespace {
+
+double median(std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  return xs.empty() ? 0 : xs[xs.size() / 2];
+}
+
+// One epoch of the book's recipe in plain libtorch: no actors, no messages.
+double plain_loop(uint64_t samples, int threads) {
+  auto source = ingest::make_dataset({});
+  ingest::disk_cache cache{{}};
+  auto loaded = cache.load(**source, preprocessing{});
+  if (!loaded)
+    return 0;
+  auto& train = loaded->content->train;
+  samples = std::min<uint64_t>(samples, train.count);
+  torch::set_num_threads(threads);
+  torch::manual_seed(1);
+  auto model = *models::model_registry::global().create("cnn");
+  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
+  auto images = torch::from_blob(const_cast<float*>(train.pixels.data()),
+                                 {static_cast<int64_t>(samples), 1, 28, 28}, torch::kFloat32);
+  auto labels = torch::from_blob(const_cast<uint8_t*>(train.labels.data()),
+                                 {static_cast<int64_t>(samples)}, torch::kUInt8)
+                  .to(torch::kInt64);
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < static_cast<int64_t>(samples); i += 64) {
+    auto n = std::min<int64_t>(64, samples - i);
+    opt.zero_grad();
+    auto loss = torch::nn::functional::cross_entropy(model->forward(images.narrow(0, i, n)),
+                                                     labels.narrow(0, i, n));
+    loss.backward();
+    opt.step();
+  }
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return samples / secs;
+}
+
+double job_rate(training::strategy kind, uint32_t workers, uint64_t samples) {
+  training::job_options o;
+  o.kind = kind;
+  o.workers = workers;
+  o.train_samples = samples;
+  o.test_samples = 100;
+  o.ps_shards = 2;
+  auto r = training::run_training(o);
+  return r ? r->train_images_per_s : 0;
+}
+
+// Peak RSS in KiB of `fn` run in a forked child.
+template <class F>
+long child_rss(F fn) {
+  auto pid = ::fork();
+  if (pid == 0) {
+    fn();
+    ::_exit(0);
+  }
+  int status = 0;
+  struct rusage ru;
+  ::wait4(pid, &status, 0, &ru);
+  return ru.ru_maxrss;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  uint64_t samples = 6400;
+  int reps = 3;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--json")
+      json = true;
+    else if (a == "--samples" && i + 1 < argc)
+      samples = std::stoull(argv[++i]);
+    else if (a == "--reps" && i + 1 < argc)
+      reps = std::stoi(argv[++i]);
+  }
+  // Memory first, in fresh children, before this process starts any threads.
+  auto rss_plain = child_rss([&] { plain_loop(samples, 1); });
+  auto rss_job = child_rss([&] { job_rate(training::strategy::allreduce, 1, samples); });
+  nlohmann::json out;
+  out["samples"] = samples;
+  out["reps"] = reps;
+  out["rss_plain_kib"] = rss_plain;
+  out["rss_trainer_kib"] = rss_job;
+  out["rss_ratio"] = rss_plain > 0 ? double(rss_job) / rss_plain : 0.0;
+  std::vector<double> plain2;
+  for (auto [name, kind] : {std::pair{"allreduce", training::strategy::allreduce},
+                            std::pair{"ps", training::strategy::ps}}) {
+    std::vector<double> one, two, eff, vs;
+    for (int r = 0; r < reps; ++r) {
+      auto a = job_rate(kind, 1, samples);
+      auto b = job_rate(kind, 2, samples);
+      auto p = plain_loop(samples, 2);
+      one.push_back(a);
+      two.push_back(b);
+      plain2.push_back(p);
+      eff.push_back(a > 0 ? b / (2 * a) : 0);
+      vs.push_back(p > 0 ? b / p : 0);
+      std::cerr << name << " rep " << r << ": 1 worker " << a << " img/s, 2 workers " << b
+                << " img/s, plain 2 threads " << p << " img/s\n";
+    }
+    out[std::string{"one_worker_img_s_"} + name] = median(one);
+    out[std::string{"two_workers_img_s_"} + name] = median(two);
+    out[std::string{"scaling_"} + name] = median(eff);
+    out[std::string{"vs_plain_"} + name] = median(vs);
+  }
+  out["plain_2_threads_img_s"] = median(plain2);
+  std::cout << "scaling allreduce " << out["scaling_allreduce"] << " (target 0.95), ps "
+            << out["scaling_ps"] << " (target 0.90); vs plain 2-thread loop: allreduce "
+            << out["vs_plain_allreduce"] << ", ps " << out["vs_plain_ps"] << "; RSS ratio "
+            << out["rss_ratio"] << " (target 1.2)\n";
+  if (json)
+    std::cout << out.dump() << "\n";
+  return 0;
+}

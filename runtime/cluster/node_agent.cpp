@@ -42,6 +42,7 @@ struct agent_state {
   std::set<std::string> probing;
   std::set<std::string> warned_seeds;
   clock_type::time_point last_probe;
+  clock_type::time_point last_tick;
   bool leaving = false;
 
   static inline const char* name = "dmlp.node_agent";
@@ -123,6 +124,7 @@ void kill_hosted(agent_actor* self, const caf::actor_addr& owner_or_all) {
 }
 
 void send_join(agent_actor* self, const caf::actor& target, const std::string& where);
+void reincarnate(agent_actor* self);
 
 // Connects to a seed (asynchronously) and asks it to let us in.
 void probe_seed(agent_actor* self, const std::string& seed) {
@@ -168,8 +170,11 @@ void send_join(agent_actor* self, const caf::actor& target, const std::string& w
         st.table->merge(view, clock_type::now(), events);
         handle_events(self, events);
       },
-      [self, where](caf::error& err) {
-        self->state.log.warn("join through {} refused or failed: {}", where, describe(err));
+      [self, epoch, where](caf::error& err) {
+        auto& st = self->state;
+        st.log.warn("join through {} refused or failed: {}", where, describe(err));
+        if (err == cluster_errc::stale_incarnation && st.table->self().epoch == epoch)
+          reincarnate(self);
       });
 }
 
@@ -199,8 +204,7 @@ void reincarnate(agent_actor* self) {
   st.table->reincarnate(epoch, clock_type::now());
   publish_view(self);
   for (const auto& m : known)
-    if (m.name != st.cfg.options.name && m.agent &&
-        (m.state == member_state::up || m.state == member_state::suspect))
+    if (m.name != st.cfg.options.name && m.agent && m.state != member_state::left)
       send_join(self, m.agent, address_of(m));
   probe_missing_seeds(self);
 }
@@ -210,6 +214,16 @@ void on_tick(agent_actor* self) {
   if (st.leaving)
     return;
   auto now = clock_type::now();
+  // Paused (SIGSTOP, a VM freeze) for longer than down_after: the others declared this
+  // incarnation down meanwhile, so rejoin as a new one instead of declaring them all down.
+  auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(now - st.last_tick);
+  bool paused = st.last_tick != clock_type::time_point{} &&
+                gap > st.cfg.options.detector.down_after;
+  st.last_tick = now;
+  if (paused) {
+    st.log.warn("paused for {} ms (> down_after)", gap.count());
+    reincarnate(self);
+  }
   handle_events(self, st.table->tick(now));
   if (st.table->self_declared_down())
     reincarnate(self);

@@ -23,7 +23,10 @@ void configure_node_system(caf::actor_system_config& cfg, const node_options& op
   auto timeout = std::chrono::duration_cast<caf::timespan>(options.detector.down_after);
   cfg.set("middleman.heartbeat-interval", interval);
   cfg.set("middleman.connection-timeout", timeout);
-  cfg.set("middleman.enable-automatic-connections", true);
+  // Direct connections between nodes that learned of each other through a third one. CAF 0.17
+  // opens them over plain TCP even with the OpenSSL module loaded; a TLS peer drops that
+  // handshake and the connection to the node is lost, so with TLS on traffic is relayed.
+  cfg.set("middleman.enable-automatic-connections", !options.tls.enabled);
   // Remote starts block a scheduler thread for up to one request timeout.
   cfg.set("scheduler.max-threads",
           static_cast<size_t>(std::max(4u, std::thread::hardware_concurrency())));

@@ -1,0 +1,213 @@
+// Test harness for clusters of real dmlp-node processes on 127.0.0.1: lays out and launches a
+// local cluster (runtime/cluster/local_cluster.hpp), queries nodes through a cluster_client,
+// and waits for conditions with bounded polling of status queries (never fixed sleeps).
+// Kills every node it started when destroyed. Used by tests/chaos/cluster,
+// tests/integration/cluster and bench/cluster. Not thread-safe.
+#pragma once
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "messages/type_ids.hpp"
+#include "runtime/cluster/cluster_client.hpp"
+#include "runtime/cluster/local_cluster.hpp"
+#include "runtime/cluster/node_system.hpp"
+
+namespace dmlp::testing {
+
+/// A local cluster owned by a test.
+class cluster_harness {
+public:
+  using ms = std::chrono::milliseconds;
+
+  /// `nodes` nodes (head + workers) with `replicas` workload members; ports from `port_slot`.
+  cluster_harness(uint32_t nodes, uint32_t replicas, uint32_t port_slot,
+                  runtime::tls_options tls = {}) {
+    const char* bin = std::getenv("DMLP_BIN_DIR");
+    binary_ = std::string{bin ? bin : "build/bin"} + "/dmlp-node";
+    opts_.nodes = nodes;
+    opts_.replicas = replicas;
+    opts_.base_port = static_cast<uint16_t>(21000 + (getpid() % 400) * 100 + port_slot * 10);
+    opts_.dir = "/tmp/dmlp-cluster-test-" + std::to_string(getpid()) + "-" +
+                std::to_string(port_slot);
+    opts_.node_binary = binary_;
+    runtime::node_options client_opts;
+    client_opts.tls = tls;
+    runtime::configure_node_system(cfg_, client_opts);
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    client_ = std::make_unique<runtime::cluster_client>(*sys_, tls, ms{1500});
+  }
+
+  ~cluster_harness() {
+    for (auto& n : nodes_)
+      if (runtime::process_alive(n.pid)) {
+        kill(n.pid, SIGCONT);
+        runtime::signal_and_wait(n.pid, SIGKILL, ms{3000});
+      }
+  }
+
+  /// Writes the configs (call edit_config() after, before launch_all()).
+  void write() {
+    auto nodes = runtime::write_local_cluster(opts_);
+    ASSERT_TRUE(nodes) << caf::to_string(nodes.error());
+    nodes_ = *nodes;
+  }
+
+  /// Appends `text` to node `name`'s YAML (e.g. a tls: section).
+  void append_config(const std::string& name, const std::string& text) {
+    std::ofstream out{node(name).config, std::ios::app};
+    out << text;
+  }
+
+  /// Launches every node and waits until the head sees all of them up.
+  void launch_all(ms limit = ms{20000}) {
+    for (auto& n : nodes_)
+      ASSERT_FALSE(runtime::launch_node(dir(), binary_, n));
+    ASSERT_TRUE(wait_for([&] { return up_count("head") == nodes_.size(); }, limit))
+      << "cluster did not come up; logs in " << dir();
+  }
+
+  /// write() + launch_all().
+  void start() {
+    write();
+    launch_all();
+  }
+
+  /// The directory of configs and logs.
+  std::string dir() const {
+    return nodes_.empty() ? opts_.dir : nodes_.front().config.substr(0, nodes_.front().config.rfind('/'));
+  }
+
+  runtime::local_node& node(const std::string& name) {
+    for (auto& n : nodes_)
+      if (n.name == name)
+        return n;
+    throw std::runtime_error("no node " + name);
+  }
+
+  /// Sends `sig` to node `name` (SIGKILL waits for the exit).
+  void signal(const std::string& name, int sig) {
+    auto& n = node(name);
+    if (sig == SIGKILL)
+      runtime::signal_and_wait(n.pid, SIGKILL, ms{5000});
+    else
+      kill(n.pid, sig);
+  }
+
+  /// Starts node `name` again with the same config (same port): a new incarnation.
+  void relaunch(const std::string& name) {
+    auto& n = node(name);
+    if (runtime::process_alive(n.pid))
+      runtime::signal_and_wait(n.pid, SIGKILL, ms{5000});
+    ASSERT_FALSE(runtime::launch_node(dir(), binary_, n));
+    agents_.erase(name);
+  }
+
+  /// Status as node `name` sees it.
+  caf::expected<cluster_status> status(const std::string& name) {
+    auto agent = agent_of(name);
+    if (!agent)
+      return agent.error();
+    auto st = client_->status(*agent);
+    if (!st)
+      agents_.erase(name);
+    return st;
+  }
+
+  /// The member entry for `about` in `observer`'s view (state joining if unknown).
+  member_info member(const std::string& observer, const std::string& about) {
+    if (auto st = status(observer))
+      for (auto& m : st->nodes)
+        if (m.name == about)
+          return m;
+    return member_info{};
+  }
+
+  /// Members in state up as `observer` sees them.
+  size_t up_count(const std::string& observer) {
+    size_t n = 0;
+    if (auto st = status(observer))
+      for (auto& m : st->nodes)
+        n += m.state == member_state::up ? 1 : 0;
+    return n;
+  }
+
+  /// The workload counters (completed, failed, placements "child@node") via node `via`.
+  caf::expected<std::tuple<uint64_t, uint64_t, std::vector<std::string>>>
+  workload(const std::string& via = "head") {
+    auto agent = agent_of(via);
+    if (!agent)
+      return agent.error();
+    auto wl = client_->resolve(*agent, "workload");
+    if (!wl)
+      return wl.error();
+    return client_->workload_stats(*wl);
+  }
+
+  /// Nodes that currently host squarers, from every reachable node's status ("" excluded).
+  std::map<std::string, size_t> hosts(const std::vector<std::string>& nodes) {
+    std::map<std::string, size_t> result;
+    for (const auto& n : nodes)
+      if (auto st = status(n))
+        for (const auto& h : st->hosted)
+          result[st->node] += h.role == "squarer" ? 1 : 0;
+    return result;
+  }
+
+  /// Polls `pred` every 20 ms until it holds or `limit` passes.
+  static bool wait_for(const std::function<bool()>& pred, ms limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (pred())
+        return true;
+      std::this_thread::sleep_for(ms{20});
+    }
+    return pred();
+  }
+
+  /// Whether node `name`'s log contains `text`.
+  bool log_contains(const std::string& name, const std::string& text) {
+    std::ifstream in{dir() + "/" + name + ".log"};
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str().find(text) != std::string::npos;
+  }
+
+  runtime::local_cluster_options& options() { return opts_; }
+  caf::actor_system& system() { return *sys_; }
+  runtime::cluster_client& client() { return *client_; }
+
+  caf::expected<caf::actor> agent_of(const std::string& name) {
+    auto& n = node(name);
+    auto i = agents_.find(name);
+    if (i != agents_.end() && i->second.first == n.pid)
+      return i->second.second;
+    auto agent = client_->connect(n.address);
+    if (agent)
+      agents_[name] = {n.pid, *agent};
+    return agent;
+  }
+
+private:
+  std::string binary_;
+  runtime::local_cluster_options opts_;
+  std::vector<runtime::local_node> nodes_;
+  caf::actor_system_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::unique_ptr<runtime::cluster_client> client_;
+  std::map<std::string, std::pair<int, caf::actor>> agents_;
+};
+
+} // namespace dmlp::testing

@@ -1,0 +1,101 @@
+// Cluster security with real dmlp-node processes: a node with a wrong join token is refused
+// (and the refusal logged), a TLS cluster forms with certificates of its CA, and a node whose
+// certificate another CA signed never gets in; bad certificate files are refused at start.
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+#include "runtime/cluster/cluster_errors.hpp"
+#include "tests/chaos/cluster/cluster_harness.hpp"
+
+using namespace dmlp;
+using namespace dmlp::testing;
+using ms = std::chrono::milliseconds;
+
+namespace {
+
+std::string gen_certs(const std::string& dir, const std::string& nodes) {
+  const char* src = std::getenv("DMLP_SOURCE_DIR");
+  auto cmd = std::string{src ? src : "."} + "/scripts/gen-dev-certs.sh " + dir + " " + nodes +
+             " > /dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  return dir;
+}
+
+std::string tls_section(const std::string& dir, const std::string& node) {
+  return "tls:\n  enabled: true\n  ca: " + dir + "/ca.pem\n  certificate: " + dir + "/" + node +
+         ".pem\n  key: " + dir + "/" + node + ".key\n";
+}
+
+} // namespace
+
+TEST(cluster_security, wrong_join_token_is_refused_and_logged) {
+  cluster_harness h{3, 0, 4};
+  h.write();
+  {
+    // worker-2 presents another token.
+    std::ofstream wrong{h.dir() + "/wrong-token"};
+    wrong << "not-the-cluster-token\n";
+  }
+  auto& w2 = h.node("worker-2");
+  {
+    std::ifstream in{w2.config};
+    std::stringstream text;
+    text << in.rdbuf();
+    auto yaml = text.str();
+    auto at = yaml.find("token_file: ");
+    auto end = yaml.find('\n', at);
+    yaml.replace(at, end - at, "token_file: " + h.dir() + "/wrong-token");
+    std::ofstream out{w2.config};
+    out << yaml;
+  }
+  for (auto& name : {"head", "worker-1", "worker-2"})
+    ASSERT_FALSE(runtime::launch_node(h.dir(), h.options().node_binary, h.node(name)));
+  ASSERT_TRUE(cluster_harness::wait_for([&] { return h.up_count("head") == 2; }, ms{10000}));
+  ASSERT_TRUE(cluster_harness::wait_for(
+    [&] { return h.log_contains("head", "refused join of worker-2 (127.0.0.1:"); }, ms{10000}));
+  EXPECT_TRUE(cluster_harness::wait_for([&] { return h.log_contains("worker-2", "bad_token"); },
+                                        ms{5000}));
+  EXPECT_EQ(h.up_count("head"), 2u);
+  EXPECT_EQ(h.member("head", "worker-2").epoch, 0u) << "worker-2 must not be a member";
+  EXPECT_EQ(h.up_count("worker-2"), 1u) << "worker-2 must stay alone";
+}
+
+TEST(cluster_security, tls_cluster_forms_and_a_foreign_certificate_is_refused) {
+  cluster_harness probe{1, 0, 5};
+  auto certs = gen_certs(probe.options().dir + "-certs", "head worker-1 client");
+  auto rogue = gen_certs(probe.options().dir + "-rogue", "worker-2");
+  runtime::tls_options client_tls{true, certs + "/ca.pem", certs + "/client.pem",
+                                  certs + "/client.key", ""};
+  cluster_harness h{3, 0, 5, client_tls};
+  h.write();
+  h.append_config("head", tls_section(certs, "head"));
+  h.append_config("worker-1", tls_section(certs, "worker-1"));
+  // worker-2's own files are consistent (its CA signed its cert) but not the cluster's CA.
+  h.append_config("worker-2", tls_section(rogue, "worker-2"));
+  for (auto& name : {"head", "worker-1", "worker-2"})
+    ASSERT_FALSE(runtime::launch_node(h.dir(), h.options().node_binary, h.node(name)));
+  ASSERT_TRUE(cluster_harness::wait_for([&] { return h.up_count("head") == 2; }, ms{15000}))
+    << "TLS cluster of head + worker-1 did not form";
+  ASSERT_TRUE(cluster_harness::wait_for(
+    [&] { return h.log_contains("worker-2", "join through 127.0.0.1:"); }, ms{10000}));
+  EXPECT_EQ(h.member("head", "worker-2").epoch, 0u) << "foreign certificate got in";
+  EXPECT_EQ(h.up_count("head"), 2u);
+  EXPECT_TRUE(runtime::process_alive(h.node("head").pid)) << "head died on a bad handshake";
+}
+
+TEST(cluster_security, bad_certificate_files_are_refused_before_start) {
+  cluster_harness probe{1, 0, 6};
+  auto certs = gen_certs(probe.options().dir + "-certs", "head");
+  auto rogue = gen_certs(probe.options().dir + "-rogue", "head");
+  runtime::tls_options tls{true, certs + "/ca.pem", rogue + "/head.pem", rogue + "/head.key", ""};
+  auto err = runtime::validate_tls_files(tls);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err, runtime::cluster_errc::bad_certificate);
+  tls.certificate = certs + "/head.pem";
+  EXPECT_TRUE(runtime::validate_tls_files(tls)) << "key of another certificate accepted";
+  tls.key = certs + "/head.key";
+  EXPECT_FALSE(runtime::validate_tls_files(tls));
+  tls.ca = certs + "/head.key";
+  EXPECT_TRUE(runtime::validate_tls_files(tls)) << "a key file accepted as CA";
+}

@@ -38,4 +38,9 @@ void add_workflow_command(CLI::App& app, command_context& ctx);
 /// `dmlp train`: data-parallel training (apps/dmlp/cmd_train.cpp).
 void add_train_command(CLI::App& app, command_context& ctx);
 
+/// `dmlp cluster up|down|status`: local clusters and membership (apps/dmlp/cmd_cluster.cpp).
+void add_cluster_command(CLI::App& app, command_context& ctx);
+/// `dmlp chaos kill|node`: kill actors or fault node processes (apps/dmlp/cmd_chaos.cpp).
+void add_chaos_command(CLI::App& app, command_context& ctx);
+
 } // namespace dmlp::cli

@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
   auto many = fresh(dir, "d.db");
   auto actor_batched = actor_rate_pipelined(sys, many, records);
   auto sequential = actor_rate_sequential(sys, fresh(dir, "e.db"), std::min(records, 200));
-  std::filesystem::remove_all(dir);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 
   std::cout << "metadata writes, " << records << " records (execution + artifact + event)\n"
             << "  store, one transaction per record : " << unbatched << " records/s\n"

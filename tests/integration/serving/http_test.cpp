@@ -34,6 +34,11 @@ protected:
     client_->set_read_timeout(std::chrono::seconds{30});
   }
 
+  void TearDown() override {
+    client_.reset(); // close the keep-alive connection before the server stops
+    serving_env::TearDown();
+  }
+
   /// Posts and expects `status` with a JSON body that has an "error" when status != 200.
   json post(const std::string& path, const std::string& body, int status,
             const httplib::Headers& headers = {}) {

@@ -125,7 +125,8 @@ TEST_F(versions_test, a_corrupt_new_version_is_skipped_and_the_old_one_keeps_ser
   auto svc = start(o, 1);
   auto tmp = dir_ + "/.tmp-corrupt";
   std::filesystem::create_directories(tmp);
-  std::filesystem::copy(models::version_path(dir_, 1), tmp, std::filesystem::copy_options::recursive);
+  std::filesystem::copy(models::version_path(dir_, 1), tmp,
+                        std::filesystem::copy_options::recursive);
   std::ofstream{tmp + "/weights.dmlpw", std::ios::trunc} << "garbage";
   std::filesystem::rename(tmp, models::version_path(dir_, 2));
   caf::scoped_actor self{*sys_};

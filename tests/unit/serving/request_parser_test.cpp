@@ -115,7 +115,10 @@ TEST(request_parser, v2_accepts_typed_tensors_in_every_shape) {
     EXPECT_FLOAT_EQ(r.inputs.back(), 7.0f);
   }
   json nested{{"inputs",
-               {{{"name", "x"}, {"shape", {1, 28, 28}}, {"datatype", "FP32"}, {"data", rows(0.5)}}}}};
+               {{{"name", "x"},
+                 {"shape", {1, 28, 28}},
+                 {"datatype", "FP32"},
+                 {"data", rows(0.5)}}}}};
   EXPECT_TRUE(parse_v2_request(nested.dump(), prep).ok());
   json bytes{{"inputs",
               {{{"name", "img"},

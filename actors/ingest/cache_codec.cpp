@@ -51,8 +51,11 @@ std::vector<uint8_t> encode_shard_file(const cache_shard& shard) {
   return frame_checked(shard_magic, cache_format_version, detail::flatten(message));
 }
 
-caf::expected<cache_shard> decode_shard_file(const std::vector<uint8_t>& file,
-                                             const std::string& path) {
+namespace {
+
+// Decodes a shard; its pixels and labels go to `into` when given, else into the shard.
+caf::expected<cache_shard> decode_shard(const std::vector<uint8_t>& file, const std::string& path,
+                                        sample_set* into) {
   auto body = unframe_checked(shard_magic, cache_format_version, file);
   if (!body)
     return corrupt(path, describe(body.error()));
@@ -72,23 +75,47 @@ caf::expected<cache_shard> decode_shard_file(const std::vector<uint8_t>& file,
     auto pixels = root.getPixels();
     auto labels = root.getLabels();
     if (shard.count == 0 || shard.index >= shard.count)
-      return corrupt(path, "shard " + std::to_string(shard.index) + " of " +
-                             std::to_string(shard.count));
+      return corrupt(path,
+                     "shard " + std::to_string(shard.index) + " of " + std::to_string(shard.count));
     if (s.sample_size() == 0 || s.sample_size() > (1u << 24))
       return corrupt(path, "sample shape " + std::to_string(s.channels) + "x" +
-                             std::to_string(s.height) + "x" + std::to_string(s.width));
+                               std::to_string(s.height) + "x" + std::to_string(s.width));
     if (labels.size() != s.count || pixels.size() != s.count * s.sample_size() * sizeof(float))
       return corrupt(path, std::to_string(s.count) + " samples announced, data holds " +
-                             std::to_string(labels.size()) + " labels and " +
-                             std::to_string(pixels.size()) + " pixel bytes");
-    s.pixels.resize(s.count * s.sample_size());
-    std::memcpy(s.pixels.data(), pixels.begin(), pixels.size());
-    s.labels.assign(labels.begin(), labels.end());
+                               std::to_string(labels.size()) + " labels and " +
+                               std::to_string(pixels.size()) + " pixel bytes");
+    auto& dest = into ? *into : s;
+    if (into && into->count == 0) {
+      into->height = s.height;
+      into->width = s.width;
+      into->channels = s.channels;
+    } else if (into && (into->height != s.height || into->width != s.width ||
+                        into->channels != s.channels)) {
+      return corrupt(path, "sample shape differs from the split's other shards");
+    }
+    auto offset = dest.pixels.size();
+    dest.pixels.resize(offset + s.count * s.sample_size());
+    std::memcpy(dest.pixels.data() + offset, pixels.begin(), pixels.size());
+    dest.labels.insert(dest.labels.end(), labels.begin(), labels.end());
+    if (into)
+      into->count += s.count;
     return caf::none;
   });
   if (parsed)
     return as_corrupt(path, parsed);
   return shard;
+}
+
+} // namespace
+
+caf::expected<cache_shard> decode_shard_file(const std::vector<uint8_t>& file,
+                                             const std::string& path) {
+  return decode_shard(file, path, nullptr);
+}
+
+caf::expected<cache_shard> decode_shard_file_into(const std::vector<uint8_t>& file,
+                                                  const std::string& path, sample_set& into) {
+  return decode_shard(file, path, &into);
 }
 
 std::vector<uint8_t> encode_manifest_file(const cache_manifest& manifest) {

@@ -68,6 +68,12 @@ std::vector<uint8_t> encode_shard_file(const cache_shard& shard);
 caf::expected<cache_shard> decode_shard_file(const std::vector<uint8_t>& file,
                                              const std::string& path);
 
+/// Like decode_shard_file(), but appends the shard's pixels and labels to `into` (whose shape
+/// fields are set from the first shard and must match for later ones) instead of allocating
+/// them per shard; the returned shard's `samples` carries the count and shape only.
+caf::expected<cache_shard> decode_shard_file_into(const std::vector<uint8_t>& file,
+                                                  const std::string& path, sample_set& into);
+
 /// Returns the complete manifest file.
 std::vector<uint8_t> encode_manifest_file(const cache_manifest& manifest);
 

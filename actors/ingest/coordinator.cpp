@@ -1,5 +1,6 @@
 #include "actors/ingest/coordinator.hpp"
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -28,6 +29,9 @@ struct coordinator_state {
   // Batches to send once the ledger change that issued them is saved.
   std::vector<std::pair<std::string, batch_ticket>> to_send;
   std::vector<ingest_epoch_end> epoch_ends;
+  // Replies that wait for the save of the change they acknowledge.
+  std::vector<std::function<void()>> replies;
+  bool commit_armed = false;
   runtime::actor_log log;
 
   static inline const char* name = "dmlp.ingest.coordinator";
@@ -57,10 +61,14 @@ bool commit(coordinator_actor* self) {
       st.log.error("cannot save the ledger: {}", describe(saved.error()));
       st.to_send.clear();
       st.epoch_ends.clear();
+      st.replies.clear();
       self->quit(saved.error());
       return false;
     }
   }
+  for (auto& reply : st.replies)
+    reply();
+  st.replies.clear();
   for (auto& end : st.epoch_ends)
     for (auto& [id, handle] : st.trainers)
       self->send(handle, end);
@@ -81,6 +89,27 @@ bool commit(coordinator_actor* self) {
   }
   st.to_send.clear();
   return true;
+}
+
+// Schedules the save of what the current message changed: at once without group commit,
+// else at the end of the commit interval (one save for every change in between).
+void finish(coordinator_actor* self) {
+  auto& st = self->state;
+  if (st.options.commit_interval.count() == 0) {
+    commit(self);
+    return;
+  }
+  if (!st.commit_armed) {
+    st.commit_armed = true;
+    self->delayed_send(self, st.options.commit_interval, ingest_commit_atom::value);
+  }
+}
+
+// Replies `value` once the current change is saved.
+template <class T> void reply_after_commit(coordinator_actor* self, T value) {
+  auto promise = self->make_response_promise();
+  self->state.replies.emplace_back(
+      [promise, value]() mutable { promise.deliver(std::move(value)); });
 }
 
 // Binds `trainer` to the current sender; a new binding re-sends its outstanding batches (the
@@ -119,8 +148,8 @@ void note_epoch(coordinator_actor* self, const ack_result& result) {
   if (!result.epoch_completed)
     return;
   auto completed = st.ledger->epoch() - 1;
-  st.epoch_ends.push_back(ingest_epoch_end{completed, st.ledger->options().samples,
-                                           result.finished});
+  st.epoch_ends.push_back(
+      ingest_epoch_end{completed, st.ledger->options().samples, result.finished});
   st.log.info("epoch {} complete", completed);
 }
 
@@ -143,108 +172,112 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
       if (handle.address() == msg.source) {
         auto trainer = id;
         drop_trainer(self, trainer, "is down");
-        commit(self);
+        finish(self);
         return;
       }
   });
   return {
-    [self](ingest_register& r) -> caf::result<ingest_job> {
-      auto& st = self->state;
-      auto window = std::min(std::max<uint32_t>(r.window, 1), st.options.max_window);
-      if (st.ledger->has(r.trainer))
-        drop_trainer(self, r.trainer, "registered again");
-      if (auto err = st.ledger->join(r.trainer, window))
-        return err;
-      attach(self, r.trainer);
-      pump_all(self);
-      if (!commit(self))
-        return caf::make_error(ingest_errc::io_failure, "the ledger could not be saved");
-      auto& ledger = *st.ledger;
-      ingest_job job;
-      job.dataset = st.data.dataset;
-      job.cache_key = st.data.cache_key;
-      job.train_samples = st.data.content->train.count;
-      job.test_samples = st.data.content->test.count;
-      job.batch_size = ledger.options().batch_size;
-      job.batches_per_epoch = ledger.batches_per_epoch();
-      job.epoch = ledger.epoch();
-      job.max_epochs = ledger.options().max_epochs;
-      job.window = window;
-      job.transform = st.data.transform;
-      return job;
-    },
-    [self](ingest_credit& c) -> caf::result<void> {
-      auto& st = self->state;
-      attach(self, c.trainer);
-      if (auto err = st.ledger->grant(c.trainer, c.credits))
-        return err;
-      pump(self, c.trainer);
-      if (!commit(self))
-        return caf::make_error(ingest_errc::io_failure, "the ledger could not be saved");
-      return caf::unit;
-    },
-    [self](ingest_ack& a) -> caf::result<void> {
-      auto& st = self->state;
-      attach(self, a.trainer);
-      auto result = st.ledger->ack(a.trainer, a.epoch, a.batch);
-      if (!result) {
-        commit(self);
-        return result.error();
-      }
-      if (a.credits > 0)
-        st.ledger->grant(a.trainer, a.credits);
-      note_epoch(self, *result);
-      if (result->epoch_completed)
+      [self](ingest_register& r) -> caf::result<void> {
+        auto& st = self->state;
+        auto window = std::min(std::max<uint32_t>(r.window, 1), st.options.max_window);
+        if (st.ledger->has(r.trainer))
+          drop_trainer(self, r.trainer, "registered again");
+        if (auto err = st.ledger->join(r.trainer, window))
+          return err;
+        attach(self, r.trainer);
         pump_all(self);
-      else
-        pump(self, a.trainer);
-      if (!commit(self))
-        return caf::make_error(ingest_errc::io_failure, "the ledger could not be saved");
-      return caf::unit;
-    },
-    [self](ingest_leave& l) -> caf::result<void> {
-      auto& st = self->state;
-      if (!st.ledger->has(l.trainer))
-        return caf::make_error(ingest_errc::unknown_trainer,
-                               "trainer " + l.trainer + " is not registered");
-      drop_trainer(self, l.trainer, "left");
-      if (!commit(self))
-        return caf::make_error(ingest_errc::io_failure, "the ledger could not be saved");
-      return caf::unit;
-    },
-    [self](ingest_test_request& r) -> caf::result<ingest_batch> {
-      auto& test = self->state.data.content->test;
-      if (r.first >= test.count || r.count == 0)
-        return caf::make_error(ingest_errc::invalid_option,
-                               "test samples start at 0 and end before " +
-                                 std::to_string(test.count));
-      auto last = std::min<uint64_t>(test.count, r.first + r.count);
-      std::vector<uint64_t> indices;
-      for (auto i = r.first; i < last; ++i)
-        indices.push_back(i);
-      auto bytes = encode_batch(test, indices);
-      if (!bytes)
-        return bytes.error();
-      return ingest_batch{0, r.first, static_cast<uint32_t>(indices.size()),
-                          self->state.data.transform, std::move(*bytes)};
-    },
-    [self](ingest_status_atom) {
-      auto& ledger = *self->state.ledger;
-      return ingest_status{ledger.epoch(),
-                           ledger.batches_done(),
-                           ledger.batches_per_epoch(),
-                           ledger.total_acked(),
-                           ledger.outstanding_total(),
-                           static_cast<uint32_t>(ledger.members().size()),
-                           ledger.finished()};
-    },
-    [self](ingest_lease_atom) {
-      auto& st = self->state;
-      for (auto& id : st.ledger->members())
-        if (st.trainers.count(id) == 0)
-          drop_trainer(self, id, "did not re-attach after the restart");
-      commit(self);
-    },
+        auto& ledger = *st.ledger;
+        ingest_job job;
+        job.dataset = st.data.dataset;
+        job.cache_key = st.data.cache_key;
+        job.train_samples = st.data.content->train.count;
+        job.test_samples = st.data.content->test.count;
+        job.batch_size = ledger.options().batch_size;
+        job.batches_per_epoch = ledger.batches_per_epoch();
+        job.epoch = ledger.epoch();
+        job.max_epochs = ledger.options().max_epochs;
+        job.window = window;
+        job.transform = st.data.transform;
+        reply_after_commit(self, std::move(job));
+        finish(self);
+        return caf::unit;
+      },
+      [self](ingest_credit& c) -> caf::result<void> {
+        auto& st = self->state;
+        attach(self, c.trainer);
+        if (auto err = st.ledger->grant(c.trainer, c.credits))
+          return err;
+        pump(self, c.trainer);
+        reply_after_commit(self, caf::unit);
+        finish(self);
+        return caf::unit;
+      },
+      [self](ingest_ack& a) -> caf::result<void> {
+        auto& st = self->state;
+        attach(self, a.trainer);
+        auto result = st.ledger->ack(a.trainer, a.epoch, a.batch);
+        if (!result) {
+          finish(self);
+          return result.error();
+        }
+        if (a.credits > 0)
+          st.ledger->grant(a.trainer, a.credits);
+        note_epoch(self, *result);
+        if (result->epoch_completed)
+          pump_all(self);
+        else
+          pump(self, a.trainer);
+        reply_after_commit(self, caf::unit);
+        finish(self);
+        return caf::unit;
+      },
+      [self](ingest_leave& l) -> caf::result<void> {
+        auto& st = self->state;
+        if (!st.ledger->has(l.trainer))
+          return caf::make_error(ingest_errc::unknown_trainer,
+                                 "trainer " + l.trainer + " is not registered");
+        drop_trainer(self, l.trainer, "left");
+        reply_after_commit(self, caf::unit);
+        finish(self);
+        return caf::unit;
+      },
+      [self](ingest_test_request& r) -> caf::result<ingest_batch> {
+        auto& test = self->state.data.content->test;
+        if (r.first >= test.count || r.count == 0)
+          return caf::make_error(ingest_errc::invalid_option,
+                                 "test samples start at 0 and end before " +
+                                     std::to_string(test.count));
+        auto last = std::min<uint64_t>(test.count, r.first + r.count);
+        std::vector<uint64_t> indices;
+        for (auto i = r.first; i < last; ++i)
+          indices.push_back(i);
+        auto bytes = encode_batch(test, indices);
+        if (!bytes)
+          return bytes.error();
+        return ingest_batch{0, r.first, static_cast<uint32_t>(indices.size()),
+                            self->state.data.transform, std::move(*bytes)};
+      },
+      [self](ingest_status_atom) {
+        auto& ledger = *self->state.ledger;
+        return ingest_status{ledger.epoch(),
+                             ledger.batches_done(),
+                             ledger.batches_per_epoch(),
+                             ledger.total_acked(),
+                             ledger.outstanding_total(),
+                             static_cast<uint32_t>(ledger.members().size()),
+                             ledger.finished()};
+      },
+      [self](ingest_lease_atom) {
+        auto& st = self->state;
+        for (auto& id : st.ledger->members())
+          if (st.trainers.count(id) == 0)
+            drop_trainer(self, id, "did not re-attach after the restart");
+        finish(self);
+      },
+      [self](ingest_commit_atom) {
+        self->state.commit_armed = false;
+        commit(self);
+      },
   };
 }
 
@@ -263,10 +296,10 @@ caf::expected<caf::actor> spawn_coordinator(caf::actor_system& sys, coordinator_
     ledger = epoch_ledger::decode(restored->payload);
     if (ledger && (ledger->options().samples != options.ledger.samples ||
                    ledger->options().batch_size != options.ledger.batch_size))
-      ledger = caf::make_error(ingest_errc::ledger_corrupt,
-                               key + ": the saved ledger was built for " +
-                                 std::to_string(ledger->options().samples) + " samples in batches of " +
-                                 std::to_string(ledger->options().batch_size));
+      ledger = caf::make_error(
+          ingest_errc::ledger_corrupt,
+          key + ": the saved ledger was built for " + std::to_string(ledger->options().samples) +
+              " samples in batches of " + std::to_string(ledger->options().batch_size));
   } else {
     ledger = epoch_ledger::create(options.ledger);
   }

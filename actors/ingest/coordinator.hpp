@@ -4,8 +4,9 @@
 // flight per trainer). It monitors every trainer; a trainer's death returns its outstanding
 // batches to the survivors.
 //
-// Durability: after every change, before any batch leaves, the coordinator saves the ledger to
-// its snapshot store under its supervision path. Started by a supervisor through
+// Durability: after every change, before any batch or reply leaves, the coordinator saves the
+// ledger to its snapshot store under its supervision path (changes within `commit_interval`
+// share one save: group commit). Started by a supervisor through
 // coordinator_start() with a snapshot store, a restarted coordinator resumes from the saved
 // ledger: nothing acknowledged is served again, nothing outstanding is lost. A restored trainer
 // re-attaches by sending any message and then receives its outstanding batches again; a
@@ -40,6 +41,10 @@ struct coordinator_options {
   uint32_t max_window = 64;
   /// How long a restored coordinator waits for a known trainer to re-attach. Default: 10 s.
   std::chrono::milliseconds reattach_timeout{10000};
+  /// Group commit: changes arriving within this interval share one ledger save (one fsync with
+  /// a file store); replies and batches leave after the save. 0 saves after every message.
+  /// Default: 2 ms.
+  std::chrono::milliseconds commit_interval{2};
 };
 
 /// What a coordinator serves.

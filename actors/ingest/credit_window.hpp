@@ -16,7 +16,7 @@ class credit_window {
 public:
   /// A window of `window` outstanding batches (at least 1) and no credits.
   explicit credit_window(uint32_t window = 4, uint32_t credits = 0)
-    : window_(std::max<uint32_t>(window, 1)), credits_(credits) {}
+      : window_(std::max<uint32_t>(window, 1)), credits_(credits) {}
 
   /// Adds `n` credits; the total is capped at the window, since credits beyond it could never
   /// be spent while the window is full.

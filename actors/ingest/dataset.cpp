@@ -23,7 +23,7 @@ caf::expected<std::unique_ptr<dataset>> make_dataset(const dataset_options& opti
   }
   return caf::make_error(ingest_errc::unknown_dataset,
                          "unknown dataset '" + options.name +
-                           "' (known: fashion-mnist, mnist, shards)");
+                             "' (known: fashion-mnist, mnist, shards)");
 }
 
 } // namespace dmlp::ingest

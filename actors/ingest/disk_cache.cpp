@@ -99,8 +99,8 @@ caf::error disk_cache::write_entry(const std::string& key, const dataset& source
   manifest.dataset = source.name();
   manifest.transform = transform;
   manifest.created_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
   for (auto [name, samples] : {std::pair{"train", &content.train}, {"test", &content.test}}) {
     manifest_split split;
     split.name = name;

@@ -109,7 +109,8 @@ std::vector<std::string> epoch_ledger::members() const {
 caf::error epoch_ledger::grant(const std::string& trainer, uint32_t credits) {
   auto m = find(trainer);
   if (!m)
-    return caf::make_error(ingest_errc::unknown_trainer, "trainer " + trainer + " is not registered");
+    return caf::make_error(ingest_errc::unknown_trainer,
+                           "trainer " + trainer + " is not registered");
   m->flow.grant(credits);
   return caf::none;
 }
@@ -146,12 +147,13 @@ caf::expected<ack_result> epoch_ledger::ack(const std::string& trainer, uint64_t
                                             uint64_t batch) {
   auto m = find(trainer);
   if (!m)
-    return caf::make_error(ingest_errc::unknown_trainer, "trainer " + trainer + " is not registered");
+    return caf::make_error(ingest_errc::unknown_trainer,
+                           "trainer " + trainer + " is not registered");
   if (epoch != epoch_ || m->issued.count(batch) == 0)
     return caf::make_error(ingest_errc::not_outstanding,
-                           "batch " + std::to_string(batch) + " of epoch " +
-                             std::to_string(epoch) + " is not outstanding at trainer " + trainer +
-                             " (ledger epoch " + std::to_string(epoch_) + ")");
+                           "batch " + std::to_string(batch) + " of epoch " + std::to_string(epoch) +
+                               " is not outstanding at trainer " + trainer + " (ledger epoch " +
+                               std::to_string(epoch_) + ")");
   m->issued.erase(batch);
   done_[batch] = true;
   ++acked_;
@@ -212,9 +214,9 @@ caf::error epoch_ledger::check() const {
   uint64_t done = 0;
   auto mark = [&](uint64_t batch, const char* where) -> caf::error {
     if (batch >= batches || seen[batch] != 0)
-      return caf::make_error(ingest_errc::ledger_corrupt,
-                             "batch " + std::to_string(batch) + " " + where +
-                               " is out of range or in two states");
+      return caf::make_error(ingest_errc::ledger_corrupt, "batch " + std::to_string(batch) + " " +
+                                                              where +
+                                                              " is out of range or in two states");
     seen[batch] = 1;
     return caf::none;
   };

@@ -2,10 +2,10 @@
 
 #include <filesystem>
 
+#include "actors/ingest/detail/file_reader.hpp"
 #include "actors/ingest/digest.hpp"
 #include "actors/ingest/errors.hpp"
 #include "actors/ingest/idx_reader.hpp"
-#include "runtime/storage.hpp"
 
 namespace dmlp::ingest {
 
@@ -24,10 +24,10 @@ caf::expected<sample_set> to_samples(const caf::expected<idx_split>& split,
       transform.channels != 1)
     return caf::make_error(ingest_errc::bad_dimensions,
                            path + ": images are " + std::to_string(split->height) + "x" +
-                             std::to_string(split->width) + "x1, preprocessing expects " +
-                             std::to_string(transform.height) + "x" +
-                             std::to_string(transform.width) + "x" +
-                             std::to_string(transform.channels));
+                               std::to_string(split->width) + "x1, preprocessing expects " +
+                               std::to_string(transform.height) + "x" +
+                               std::to_string(transform.width) + "x" +
+                               std::to_string(transform.channels));
   sample_set out;
   out.count = split->count;
   out.height = split->height;
@@ -42,8 +42,7 @@ caf::expected<sample_set> to_samples(const caf::expected<idx_split>& split,
 } // namespace
 
 idx_dataset::idx_dataset(std::string name, std::string directory)
-  : name_(std::move(name)), directory_(std::move(directory)) {
-}
+    : name_(std::move(name)), directory_(std::move(directory)) {}
 
 std::string idx_dataset::name() const {
   return name_;
@@ -69,11 +68,9 @@ caf::expected<std::string> idx_dataset::content_digest() const {
   sha256 hasher;
   hasher.update_field(name_);
   for (auto& path : files()) {
-    auto bytes = runtime::read_file(path);
-    if (!bytes)
-      return caf::make_error(ingest_errc::file_unreadable, path + ": cannot read the file");
     hasher.update_field(std::filesystem::path(path).filename().string());
-    hasher.update(bytes->data(), bytes->size());
+    if (auto err = detail::digest_file(path, hasher))
+      return err;
   }
   return hasher.hex();
 }

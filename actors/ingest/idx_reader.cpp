@@ -4,8 +4,8 @@
 
 #include <zlib.h>
 
+#include "actors/ingest/detail/file_reader.hpp"
 #include "actors/ingest/errors.hpp"
-#include "runtime/storage.hpp"
 
 namespace dmlp::ingest {
 
@@ -54,21 +54,21 @@ caf::expected<std::vector<uint8_t>> gunzip(const std::vector<uint8_t>& compresse
     if (consumed != compressed.size())
       return fail(ingest_errc::corrupt_gzip, path,
                   "gzip stream ends after " + std::to_string(consumed) + " of " +
-                    std::to_string(compressed.size()) + " bytes (trailing data)");
+                      std::to_string(compressed.size()) + " bytes (trailing data)");
     return out;
   }
   if (rc == Z_BUF_ERROR || rc == Z_OK)
     return fail(ingest_errc::corrupt_gzip, path,
                 "truncated gzip stream (input ends after " + std::to_string(compressed.size()) +
-                  " bytes, before the end of the compressed data)");
+                    " bytes, before the end of the compressed data)");
   return fail(ingest_errc::corrupt_gzip, path,
               "corrupt gzip stream" + (message.empty() ? "" : " (" + message + ")"));
 }
 
 caf::expected<std::vector<uint8_t>> read_maybe_gzip(const std::string& path) {
-  auto bytes = runtime::read_file(path);
+  auto bytes = detail::read_whole_file(path);
   if (!bytes)
-    return fail(ingest_errc::file_unreadable, path, "cannot read the file");
+    return bytes.error();
   if (bytes->size() >= 2 && (*bytes)[0] == 0x1f && (*bytes)[1] == 0x8b)
     return gunzip(*bytes, path);
   return std::move(*bytes);
@@ -81,19 +81,18 @@ caf::expected<idx_array> parse_idx(const std::vector<uint8_t>& bytes, uint8_t ra
                 "only " + std::to_string(bytes.size()) + " bytes, less than the IDX magic");
   if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08 || bytes[3] != rank) {
     char found[16];
-    std::snprintf(found, sizeof(found), "%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2],
-                  bytes[3]);
+    std::snprintf(found, sizeof(found), "%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3]);
     char wanted[16];
     std::snprintf(wanted, sizeof(wanted), "000008%02x", rank);
     return fail(ingest_errc::bad_magic, path,
                 std::string("magic 0x") + found + ", expected 0x" + wanted +
-                  " (unsigned bytes, rank " + std::to_string(rank) + ")");
+                    " (unsigned bytes, rank " + std::to_string(rank) + ")");
   }
   size_t header = 4 + 4 * size_t{rank};
   if (bytes.size() < header)
     return fail(ingest_errc::short_data, path,
                 "header needs " + std::to_string(header) + " bytes, file has " +
-                  std::to_string(bytes.size()));
+                    std::to_string(bytes.size()));
   idx_array result;
   uint64_t expected = 1;
   std::string shape;
@@ -112,7 +111,7 @@ caf::expected<idx_array> parse_idx(const std::vector<uint8_t>& bytes, uint8_t ra
   if (available != expected)
     return fail(ingest_errc::short_data, path,
                 "header announces " + shape + " = " + std::to_string(expected) +
-                  " data bytes, file has " + std::to_string(available));
+                    " data bytes, file has " + std::to_string(available));
   result.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
   return result;
 }
@@ -134,13 +133,13 @@ caf::expected<idx_split> read_idx_split(const std::string& images_path,
     return labels.error();
   if (images->dims[0] != labels->dims[0])
     return fail(ingest_errc::count_mismatch, labels_path,
-                std::to_string(labels->dims[0]) + " labels for " +
-                  std::to_string(images->dims[0]) + " images in " + images_path);
+                std::to_string(labels->dims[0]) + " labels for " + std::to_string(images->dims[0]) +
+                    " images in " + images_path);
   for (size_t i = 0; i < labels->data.size(); ++i)
     if (labels->data[i] >= classes)
       return fail(ingest_errc::bad_label, labels_path,
                   "label " + std::to_string(labels->data[i]) + " of item " + std::to_string(i) +
-                    " is not below " + std::to_string(classes));
+                      " is not below " + std::to_string(classes));
   idx_split split;
   split.count = images->dims[0];
   split.height = images->dims[1];

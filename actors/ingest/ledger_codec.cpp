@@ -18,8 +18,7 @@ const file_magic ledger_magic = make_magic("DMLPLEDG");
 
 constexpr uint32_t ledger_format_version = 1;
 
-template <class List, class Range>
-void fill(List list, const Range& range) {
+template <class List, class Range> void fill(List list, const Range& range) {
   unsigned i = 0;
   for (auto value : range)
     list.set(i++, value);
@@ -109,8 +108,8 @@ caf::expected<epoch_ledger> epoch_ledger::decode(const std::vector<uint8_t>& byt
   });
   if (parsed)
     return parsed.category() == caf::atom("ingest")
-             ? parsed
-             : caf::make_error(ingest_errc::ledger_corrupt, describe(parsed));
+               ? parsed
+               : caf::make_error(ingest_errc::ledger_corrupt, describe(parsed));
   return ledger;
 }
 

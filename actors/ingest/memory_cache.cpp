@@ -2,8 +2,7 @@
 
 namespace dmlp::ingest {
 
-memory_cache::memory_cache(uint64_t capacity_bytes) : capacity_(capacity_bytes) {
-}
+memory_cache::memory_cache(uint64_t capacity_bytes) : capacity_(capacity_bytes) {}
 
 std::shared_ptr<const dataset_content> memory_cache::get(const std::string& key) {
   std::lock_guard<std::mutex> guard{mtx_};
@@ -37,8 +36,8 @@ void memory_cache::put(const std::string& key, std::shared_ptr<const dataset_con
 }
 
 caf::expected<std::shared_ptr<const dataset_content>> memory_cache::get_or_load(
-  const std::string& key,
-  const std::function<caf::expected<std::shared_ptr<const dataset_content>>()>& load) {
+    const std::string& key,
+    const std::function<caf::expected<std::shared_ptr<const dataset_content>>()>& load) {
   if (auto found = get(key))
     return found;
   auto loaded = load();

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "actors/ingest/detail/file_reader.hpp"
 #include "actors/ingest/digest.hpp"
 #include "actors/ingest/errors.hpp"
 #include "runtime/storage.hpp"
@@ -20,8 +21,7 @@ caf::error corrupt(const std::string& path, const std::string& what) {
 
 } // namespace
 
-shard_dataset::shard_dataset(std::string directory) : directory_(std::move(directory)) {
-}
+shard_dataset::shard_dataset(std::string directory) : directory_(std::move(directory)) {}
 
 std::string shard_dataset::name() const {
   return "shards";
@@ -60,34 +60,29 @@ caf::expected<std::string> shard_dataset::content_digest() const {
   return hasher.hex();
 }
 
-caf::expected<sample_set> shard_dataset::load_files(
-  const cache_manifest& manifest, const std::string& split,
-  const std::vector<std::string>& file_names) const {
+caf::expected<sample_set>
+shard_dataset::load_files(const cache_manifest& manifest, const std::string& split,
+                          const std::vector<std::string>& file_names) const {
   sample_set out;
-  bool first = true;
+  for (auto& listed : manifest.splits)
+    if (listed.name == split && file_names.size() == listed.files.size())
+      out.labels.reserve(listed.samples);
+  std::vector<uint8_t> bytes;
   for (auto& name : file_names) {
     auto path = join(directory_, name);
-    auto bytes = runtime::read_file(path);
-    if (!bytes)
+    if (auto err = detail::read_whole_file(path, bytes))
       return corrupt(path, "cannot read the shard file");
-    auto shard = decode_shard_file(*bytes, path);
+    if (out.count == 0 && !bytes.empty() && out.labels.capacity() > 0) {
+      // Reserve the whole split once: shards are similar in size.
+      auto estimate = bytes.size() * file_names.size();
+      out.pixels.reserve(estimate / sizeof(float));
+    }
+    auto shard = decode_shard_file_into(bytes, path, out);
     if (!shard)
       return shard.error();
     if (shard->cache_key != manifest.cache_key || shard->split != split)
       return corrupt(path, "shard of key " + shard->cache_key + " split " + shard->split +
-                             ", manifest expects key " + manifest.cache_key + " split " + split);
-    auto& s = shard->samples;
-    if (first) {
-      out.height = s.height;
-      out.width = s.width;
-      out.channels = s.channels;
-      first = false;
-    } else if (s.height != out.height || s.width != out.width || s.channels != out.channels) {
-      return corrupt(path, "sample shape differs from the split's other shards");
-    }
-    out.count += s.count;
-    out.pixels.insert(out.pixels.end(), s.pixels.begin(), s.pixels.end());
-    out.labels.insert(out.labels.end(), s.labels.begin(), s.labels.end());
+                               ", manifest expects key " + manifest.cache_key + " split " + split);
   }
   return out;
 }
@@ -99,7 +94,7 @@ caf::expected<dataset_content> shard_dataset::load(const preprocessing& transfor
   if (m->transform.canonical() != transform.canonical())
     return caf::make_error(ingest_errc::invalid_option,
                            directory_ + ": shards were preprocessed as " +
-                             m->transform.canonical() + ", not " + transform.canonical());
+                               m->transform.canonical() + ", not " + transform.canonical());
   dataset_content content;
   bool have_train = false;
   bool have_test = false;
@@ -110,7 +105,7 @@ caf::expected<dataset_content> shard_dataset::load(const preprocessing& transfor
     if (samples->count != split.samples)
       return corrupt(join(directory_, manifest_file_name),
                      "split " + split.name + " lists " + std::to_string(split.samples) +
-                       " samples, its shards hold " + std::to_string(samples->count));
+                         " samples, its shards hold " + std::to_string(samples->count));
     if (split.name == "train") {
       content.train = std::move(*samples);
       have_train = true;

@@ -75,12 +75,12 @@ std::vector<uint64_t> index_shard_policy::shard_of(uint64_t n, size_t shard, siz
   return out;
 }
 
-caf::expected<std::vector<std::vector<std::string>>> file_shard_policy::split(
-  const std::vector<std::string>& files, size_t parts) const {
+caf::expected<std::vector<std::vector<std::string>>>
+file_shard_policy::split(const std::vector<std::string>& files, size_t parts) const {
   if (parts == 0 || files.size() < parts)
-    return caf::make_error(ingest_errc::unshardable,
-                           std::to_string(files.size()) + " files cannot be split among " +
-                             std::to_string(parts) + " consumers");
+    return caf::make_error(ingest_errc::unshardable, std::to_string(files.size()) +
+                                                         " files cannot be split among " +
+                                                         std::to_string(parts) + " consumers");
   std::vector<std::vector<std::string>> out(parts);
   for (size_t i = 0; i < files.size(); ++i)
     out[i % parts].push_back(files[i]);

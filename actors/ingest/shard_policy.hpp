@@ -39,8 +39,7 @@ public:
 
   /// Splits `items` (kept in their order within each part) into `parts` lists whose sizes
   /// differ by at most one; `parts` must be positive.
-  std::vector<std::vector<uint64_t>> split(const std::vector<uint64_t>& items,
-                                           size_t parts) const;
+  std::vector<std::vector<uint64_t>> split(const std::vector<uint64_t>& items, size_t parts) const;
 
   /// The sample indices of shard `shard` of `parts` over [0, n).
   std::vector<uint64_t> shard_of(uint64_t n, size_t shard, size_t parts) const;
@@ -58,8 +57,8 @@ public:
   /// Assigns `files` round-robin (file i to consumer i mod parts). Fails with
   /// ingest_errc::unshardable when there are fewer files than consumers, since some consumer
   /// would get nothing (use index sharding then).
-  caf::expected<std::vector<std::vector<std::string>>> split(
-    const std::vector<std::string>& files, size_t parts) const;
+  caf::expected<std::vector<std::vector<std::string>>> split(const std::vector<std::string>& files,
+                                                             size_t parts) const;
 };
 
 /// The shuffle of epoch `epoch`: a permutation of [0, n) from `seed` and `epoch`.

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <caf/error.hpp>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
-#include <caf/error.hpp>
 #include <kj/exception.h>
 
 #include "messages/errors.hpp"

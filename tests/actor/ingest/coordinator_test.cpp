@@ -67,51 +67,51 @@ std::vector<uint64_t> indices_of(const ingest_batch& batch) {
 caf::behavior trainer(caf::event_based_actor* self, std::string id, uint32_t window,
                       uint32_t credits, bool auto_ack, locator find, record_ptr rec) {
   self->request(find(), 1s, ingest_register{id, window})
-    .then(
-      [=](ingest_job& job) {
-        rec->job = job;
-        self->request(find(), 1s, ingest_credit{id, credits})
-          .then([] {}, [rec](caf::error& err) { rec->errors.push_back(err); });
-      },
-      [rec](caf::error& err) { rec->errors.push_back(err); });
+      .then(
+          [=](ingest_job& job) {
+            rec->job = job;
+            self->request(find(), 1s, ingest_credit{id, credits})
+                .then([] {}, [rec](caf::error& err) { rec->errors.push_back(err); });
+          },
+          [rec](caf::error& err) { rec->errors.push_back(err); });
   auto ack_next = [=] {
     if (rec->held.empty() || !find())
       return;
     auto batch = rec->held.front();
     rec->held.erase(rec->held.begin());
     self->request(find(), 1s, ingest_ack{id, batch.epoch, batch.batch, 1})
-      .then(
-        [rec, batch] {
-          for (auto i : indices_of(batch))
-            ++rec->trained[batch.epoch][i];
-        },
-        [rec, batch](caf::error& err) {
-          rec->errors.push_back(err);
-          if (err == caf::sec::request_timeout)
-            rec->held.push_back(batch);
-        });
+        .then(
+            [rec, batch] {
+              for (auto i : indices_of(batch))
+                ++rec->trained[batch.epoch][i];
+            },
+            [rec, batch](caf::error& err) {
+              rec->errors.push_back(err);
+              if (err == caf::sec::request_timeout)
+                rec->held.push_back(batch);
+            });
   };
   return {
-    [=](ingest_batch& batch) {
-      if (!rec->seen.insert({batch.epoch, batch.batch}).second) {
-        ++rec->duplicates;
-        return;
-      }
-      ++rec->received;
-      rec->held.push_back(std::move(batch));
-      rec->max_held = std::max(rec->max_held, rec->held.size());
-      if (auto_ack)
-        ack_next();
-    },
-    [=](ingest_epoch_end& end) { rec->ends.push_back(end); },
-    [=](ack_some_atom, int n) {
-      for (int i = 0; i < n; ++i)
-        ack_next();
-    },
-    [=](poke_atom) {
-      self->request(find(), 1s, ingest_credit{id, 0})
-        .then([] {}, [rec](caf::error& err) { rec->errors.push_back(err); });
-    },
+      [=](ingest_batch& batch) {
+        if (!rec->seen.insert({batch.epoch, batch.batch}).second) {
+          ++rec->duplicates;
+          return;
+        }
+        ++rec->received;
+        rec->held.push_back(std::move(batch));
+        rec->max_held = std::max(rec->max_held, rec->held.size());
+        if (auto_ack)
+          ack_next();
+      },
+      [=](ingest_epoch_end& end) { rec->ends.push_back(end); },
+      [=](ack_some_atom, int n) {
+        for (int i = 0; i < n; ++i)
+          ack_next();
+      },
+      [=](poke_atom) {
+        self->request(find(), 1s, ingest_credit{id, 0})
+            .then([] {}, [rec](caf::error& err) { rec->errors.push_back(err); });
+      },
   };
 }
 
@@ -140,8 +140,19 @@ coordinator_options make_options(uint32_t batch, uint32_t epochs) {
   options.ledger.max_epochs = epochs;
   options.ledger.seed = 11;
   options.reattach_timeout = 5s;
+  options.commit_interval = 0ms; // save after every message; group commit has its own test
   return options;
 }
+
+// A memory store that counts saves.
+class counting_store : public runtime::memory_snapshot_store {
+public:
+  caf::expected<uint64_t> save(const std::string& key, std::vector<uint8_t> payload) override {
+    ++saves;
+    return memory_snapshot_store::save(key, std::move(payload));
+  }
+  size_t saves = 0;
+};
 
 class coordinator_test : public ::testing::Test {
 protected:
@@ -159,16 +170,16 @@ protected:
   ingest_status status(const caf::actor& coordinator) {
     ingest_status out;
     auto probe = env.sys().spawn([&](caf::event_based_actor* self) {
-      self->request(coordinator, 1s, ingest_status_atom::value)
-        .then([&](ingest_status& s) { out = s; });
+      self->request(coordinator, 1s, ingest_status_atom::value).then([&](ingest_status& s) {
+        out = s;
+      });
     });
     env.run();
     return out;
   }
 
   // Each index of each epoch acknowledged exactly once over all trainers.
-  void expect_exactly_once(const std::vector<record_ptr>& recs, uint64_t samples,
-                           uint64_t epochs) {
+  void expect_exactly_once(const std::vector<record_ptr>& recs, uint64_t samples, uint64_t epochs) {
     for (uint64_t e = 0; e < epochs; ++e) {
       std::vector<int> count(samples, 0);
       for (auto& rec : recs)
@@ -293,7 +304,7 @@ TEST_F(coordinator_test, supervised_restart_mid_epoch_loses_nothing) {
   auto services = runtime::make_services(env.sys());
   runtime::supervisor_spec spec{"ingest", runtime::strategy::one_for_one};
   spec.add(runtime::worker("coordinator", coordinator_start(make_data(400), make_options(16, 2)))
-             .with_snapshots(store));
+               .with_snapshots(store));
   auto sup = runtime::spawn_supervisor(env.sys(), spec, services);
   env.track(sup);
   env.run();
@@ -365,13 +376,47 @@ TEST_F(coordinator_test, test_split_is_served_on_request) {
   ingest_batch got;
   caf::error err;
   env.sys().spawn([&](caf::event_based_actor* self) {
-    self->request(*coordinator, 1s, ingest_test_request{25, 10})
-      .then([&](ingest_batch& b) { got = std::move(b); });
+    self->request(*coordinator, 1s, ingest_test_request{25, 10}).then([&](ingest_batch& b) {
+      got = std::move(b);
+    });
     self->request(*coordinator, 1s, ingest_test_request{30, 1})
-      .then([](ingest_batch&) {}, [&](caf::error& e) { err = e; });
+        .then([](ingest_batch&) {}, [&](caf::error& e) { err = e; });
   });
   env.run();
   EXPECT_EQ(got.size, 5u);
   EXPECT_EQ(indices_of(got), (std::vector<uint64_t>{25, 26, 27, 28, 29}));
   EXPECT_EQ(err.code(), static_cast<uint8_t>(ingest_errc::invalid_option));
+}
+
+TEST_F(coordinator_test, group_commit_saves_once_per_interval_and_replies_after_the_save) {
+  auto store = std::make_shared<counting_store>();
+  auto options = make_options(16, 2);
+  options.commit_interval = 5ms;
+  auto coordinator = spawn_coordinator(env.sys(), make_data(), options, store, "ingest/c");
+  ASSERT_TRUE(coordinator);
+  env.track(*coordinator);
+  auto find = [c = *coordinator] { return c; };
+  auto a = add_trainer("a", 4, 4, true, find);
+  auto b = add_trainer("b", 4, 4, true, find);
+  env.run();
+  // Nothing is saved, sent or answered before the interval ends.
+  EXPECT_EQ(store->saves, 0u);
+  EXPECT_FALSE(a->job);
+  EXPECT_EQ(a->received, 0u);
+  for (int i = 0; i < 100 && !status(*coordinator).finished; ++i)
+    env.advance(5ms);
+  EXPECT_TRUE(status(*coordinator).finished)
+      << "saves " << store->saves << " received " << a->received << " job " << a->job.has_value()
+      << " errors " << a->errors.size() << " "
+      << (a->errors.empty() ? std::string{} : describe(a->errors.front()));
+  env.advance(5ms); // the last interval's save releases the last replies
+  expect_exactly_once({a, b}, 200, 2);
+  EXPECT_TRUE(a->errors.empty());
+  EXPECT_LT(store->saves, 26u); // fewer saves than acknowledged batches
+  EXPECT_GT(store->saves, 0u);
+  auto saved = store->load("ingest/c");
+  ASSERT_TRUE(saved && *saved);
+  auto ledger = epoch_ledger::decode((*saved)->payload);
+  ASSERT_TRUE(ledger);
+  EXPECT_TRUE(ledger->finished());
 }

@@ -170,7 +170,7 @@ TEST(shard_codec, inconsistent_shard_is_refused) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code(), static_cast<uint8_t>(ingest_errc::cache_corrupt));
   EXPECT_NE(describe(bad.error()).find("x.shard: 3 samples announced"), std::string::npos)
-    << describe(bad.error());
+      << describe(bad.error());
 }
 
 TEST(memory_cache, keeps_within_budget_and_reuses_entries) {

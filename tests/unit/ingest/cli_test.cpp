@@ -77,7 +77,7 @@ TEST(cli_ingest, real_dataset_misses_then_hits_with_json) {
 TEST(cli_ingest, missing_dataset_fails_with_one_line) {
   temp_dir dir;
   auto result = run("--dataset fashion-mnist --data-dir " + (dir / "absent") + " --cache-dir " +
-                      (dir / "cache") + " --json",
+                        (dir / "cache") + " --json",
                     dir / "err");
   EXPECT_NE(result.status, 0);
   auto err = read_text(dir / "err");

@@ -155,8 +155,8 @@ TEST(epoch_ledger, randomized_kills_joins_and_restarts_keep_exactly_once) {
     const uint64_t samples = 20 + pick(400);
     const uint32_t batch = static_cast<uint32_t>(1 + pick(32));
     const uint32_t epochs = 3;
-    auto ledger = make(samples, batch, epochs,
-                       pick(2) ? shard_mode::strided : shard_mode::contiguous);
+    auto ledger =
+        make(samples, batch, epochs, pick(2) ? shard_mode::strided : shard_mode::contiguous);
     std::map<std::string, std::vector<batch_ticket>> held;
     std::map<std::string, uint32_t> windows;
     std::vector<std::vector<int>> acked(epochs, std::vector<int>(samples, 0));

@@ -65,7 +65,8 @@ inline std::vector<uint8_t> idx_bytes(const std::vector<uint32_t>& dims,
 /// Writes `bytes` to `path`.
 inline void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 /// Writes one split of a tiny dataset: `n` 28×28 images whose pixels are (i + p) mod 256 and

@@ -68,8 +68,7 @@ struct ingest_job {
   preprocessing transform;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ingest_job& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_job& x) {
   return f(caf::meta::type_name("ingest_job"), x.dataset, x.cache_key, x.train_samples,
            x.test_samples, x.batch_size, x.batches_per_epoch, x.epoch, x.max_epochs, x.window,
            x.transform);
@@ -81,8 +80,7 @@ struct ingest_leave {
   std::string trainer;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ingest_leave& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_leave& x) {
   return f(caf::meta::type_name("ingest_leave"), x.trainer);
 }
 
@@ -95,8 +93,7 @@ struct ingest_credit {
   uint32_t credits = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ingest_credit& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_credit& x) {
   return f(caf::meta::type_name("ingest_credit"), x.trainer, x.credits);
 }
 
@@ -112,8 +109,7 @@ struct ingest_ack {
   uint32_t credits = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ingest_ack& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_ack& x) {
   return f(caf::meta::type_name("ingest_ack"), x.trainer, x.epoch, x.batch, x.credits);
 }
 
@@ -132,8 +128,7 @@ struct ingest_batch {
   encoded_bundle data;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ingest_batch& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_batch& x) {
   return f(caf::meta::type_name("ingest_batch"), x.epoch, x.batch, x.size, x.transform, x.data);
 }
 
@@ -183,8 +178,7 @@ struct ingest_status {
   bool finished = false;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ingest_status& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_status& x) {
   return f(caf::meta::type_name("ingest_status"), x.epoch, x.batches_done, x.batches_per_epoch,
            x.total_acked, x.outstanding, x.trainers, x.finished);
 }

@@ -42,23 +42,19 @@ int run_ingest(const ingest_flags& flags) {
     std::cerr << "dmlp ingest: " << describe(loaded.error()) << "\n";
     return 1;
   }
-  auto seconds =
-    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!loaded->note.empty())
     std::cerr << "dmlp ingest: cache entry was corrupt and has been rebuilt: " << loaded->note
               << "\n";
   auto& content = *loaded->content;
   std::cout << "dataset " << (*source)->name() << ": " << content.train.count << " train, "
-            << content.test.count << " test samples; cache " << to_string(loaded->outcome)
-            << " at " << loaded->entry_dir << " (" << flags.cache.shards
-            << " shards per split) in " << seconds << " s\n";
+            << content.test.count << " test samples; cache " << to_string(loaded->outcome) << " at "
+            << loaded->entry_dir << " (" << flags.cache.shards << " shards per split) in "
+            << seconds << " s\n";
   if (flags.json) {
-    nlohmann::json j{{"train_samples", content.train.count},
-                     {"test_samples", content.test.count},
-                     {"cache", to_string(loaded->outcome)},
-                     {"cache_key", loaded->key},
-                     {"shards", flags.cache.shards},
-                     {"seconds", seconds}};
+    nlohmann::json j{{"train_samples", content.train.count}, {"test_samples", content.test.count},
+                     {"cache", to_string(loaded->outcome)},  {"cache_key", loaded->key},
+                     {"shards", flags.cache.shards},         {"seconds", seconds}};
     std::cout << j.dump() << "\n";
   }
   return 0;
@@ -70,14 +66,14 @@ void add_ingest_command(CLI::App& app, command_context& ctx) {
   auto flags = std::make_shared<ingest_flags>();
   auto cmd = app.add_subcommand("ingest", "load a dataset through the ingest cache and report it");
   cmd->add_option("--dataset", flags->dataset.name, "fashion-mnist, mnist or shards")
-    ->capture_default_str();
+      ->capture_default_str();
   cmd->add_option("--data-dir", flags->dataset.data_dir,
                   "dataset directory (default /usr/share/datasets/<dataset>)");
   cmd->add_option("--cache-dir", flags->cache.directory,
                   "cache root (default $DMLP_HOME/cache/ingest or ~/.cache/dmlp/ingest)");
   cmd->add_option("--shards", flags->cache.shards, "cache shard files per split")
-    ->capture_default_str()
-    ->check(CLI::Range(1u, 100000u));
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100000u));
   cmd->add_flag("--json", flags->json, "print a JSON object as the last line");
   cmd->callback([flags, &ctx] { ctx.exit_code = run_ingest(*flags); });
 }

@@ -46,6 +46,14 @@ struct metadata_state {
 
 using metadata_actor_ptr = caf::stateful_actor<metadata_state>*;
 
+/// Turns a store result into an actor reply.
+template <class T>
+caf::result<T> answer(caf::expected<T> x) {
+  if (!x)
+    return std::move(x.error());
+  return std::move(*x);
+}
+
 /// Commits every queued write as one transaction and answers each.
 void flush(metadata_core& st) {
   if (st.pending.empty())
@@ -153,38 +161,23 @@ caf::behavior metadata_behavior(metadata_actor_ptr self, std::shared_ptr<metadat
     },
     [self](md_memo_gc_atom, int64_t cutoff_ms) -> caf::result<md_gc_result> {
       flush(*self->state.core);
-      auto result = self->state.core->store->memo_gc(cutoff_ms);
-      if (!result)
-        return std::move(result.error());
-      return std::move(*result);
+      return answer(self->state.core->store->memo_gc(cutoff_ms));
     },
     [self](md_get_ctx_atom, std::string type, std::string name) -> caf::result<md_context> {
       flush(*self->state.core);
-      auto result = self->state.core->store->get_context(type, name);
-      if (!result)
-        return std::move(result.error());
-      return std::move(*result);
+      return answer(self->state.core->store->get_context(type, name));
     },
     [self](md_get_smp_atom, int64_t execution_id) -> caf::result<std::vector<md_sample>> {
       flush(*self->state.core);
-      auto result = self->state.core->store->samples(execution_id);
-      if (!result)
-        return std::move(result.error());
-      return std::move(*result);
+      return answer(self->state.core->store->samples(execution_id));
     },
     [self](md_list_runs_atom) -> caf::result<std::vector<md_run_summary>> {
       flush(*self->state.core);
-      auto result = self->state.core->store->list_runs();
-      if (!result)
-        return std::move(result.error());
-      return std::move(*result);
+      return answer(self->state.core->store->list_runs());
     },
     [self](md_show_run_atom, std::string name) -> caf::result<md_run_detail> {
       flush(*self->state.core);
-      auto result = self->state.core->store->show_run(name);
-      if (!result)
-        return std::move(result.error());
-      return std::move(*result);
+      return answer(self->state.core->store->show_run(name));
     },
     [self](md_lineage_atom, int64_t artifact_id,
            std::string direction) -> caf::result<md_lineage> {
@@ -192,17 +185,11 @@ caf::behavior metadata_behavior(metadata_actor_ptr self, std::shared_ptr<metadat
       auto dir = parse_direction(direction);
       if (!dir)
         return std::move(dir.error());
-      auto result = self->state.core->store->lineage(artifact_id, *dir);
-      if (!result)
-        return std::move(result.error());
-      return std::move(*result);
+      return answer(self->state.core->store->lineage(artifact_id, *dir));
     },
     [self](md_memo_get_atom, std::string key) -> caf::result<md_memo_lookup> {
       flush(*self->state.core);
-      auto result = self->state.core->store->memo_get(key);
-      if (!result)
-        return std::move(result.error());
-      return std::move(*result);
+      return answer(self->state.core->store->memo_get(key));
     },
   };
 }

@@ -1,13 +1,15 @@
 // Ingest benchmarks (issue 4). Everything is measured in the same run on the same machine:
 //   ingest vs training: batches/s that the ingest coordinator delivers from the memory cache to
-//     one consumer (credit window 8, each batch decoded and acknowledged, the ledger saved to a
+//     one consumer (credit window K, each batch decoded and acknowledged, the ledger saved to a
 //     file snapshot store after every change), divided by the training step rate of one
 //     trainer: a real libtorch step (forward, backward, Adam) of the book's `cnn` at batch 64 on
 //     1 thread. Target ≥ 20: ingest must never be the bottleneck.
 //   cold vs warm load: the full Fashion-MNIST through the disk cache from the gzip'd IDX source
 //     (cache miss: read, validate, preprocess, write the shards) vs from the cache (hit: read and
 //     verify the shards), medians of interleaved rounds.
-// Usage: ingest_bench [--json] [--rounds N] [--batches N] [--data-dir DIR]
+// Usage: ingest_bench [--json] [--rounds N] [--batches N] [--window K] [--data-dir DIR]
+// (--window: the consumer's credit window, default 8; with a durable ledger the rate is
+// bounded by about window / fsync latency, since a batch leaves only after its save)
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -99,11 +101,12 @@ using done_atom = caf::atom_constant<caf::atom("benchdone")>;
 
 // A consumer that decodes and acknowledges every batch at once, until `target` batches.
 caf::behavior consumer(caf::event_based_actor* self, caf::actor coordinator, uint64_t target,
-                       caf::actor report) {
+                       uint32_t window, caf::actor report) {
   auto received = std::make_shared<uint64_t>(0);
-  self->request(coordinator, std::chrono::seconds{10}, ingest_register{"bench", 8})
+  self->request(coordinator, std::chrono::seconds{10}, ingest_register{"bench", window})
       .then([=](ingest_job&) {
-        self->request(coordinator, std::chrono::seconds{10}, ingest_credit{"bench", 8}).then([] {});
+        self->request(coordinator, std::chrono::seconds{10}, ingest_credit{"bench", window})
+            .then([] {});
       });
   return {
       [=](ingest_batch& batch) {
@@ -129,7 +132,8 @@ caf::behavior consumer(caf::event_based_actor* self, caf::actor coordinator, uin
 // Batches per second from the coordinator to one consumer.
 double ingest_batches_per_second(caf::actor_system& sys,
                                  std::shared_ptr<const dataset_content> content,
-                                 std::shared_ptr<runtime::snapshot_store> store, uint64_t target) {
+                                 std::shared_ptr<runtime::snapshot_store> store, uint64_t target,
+                                 uint32_t window) {
   coordinator_options options;
   options.ledger.batch_size = 64;
   auto coordinator =
@@ -141,7 +145,7 @@ double ingest_batches_per_second(caf::actor_system& sys,
   }
   caf::scoped_actor self{sys};
   auto start = clock_type::now();
-  sys.spawn(consumer, *coordinator, target, caf::actor{self});
+  sys.spawn(consumer, *coordinator, target, window, caf::actor{self});
   double rate = 0;
   self->receive(
       [&](done_atom, uint64_t n) { rate = static_cast<double>(n) / seconds_since(start); },
@@ -157,6 +161,7 @@ int main(int argc, char** argv) {
   bool json = false;
   int rounds = 3;
   uint64_t batches = 3000;
+  uint32_t window = 8;
   std::string data_dir;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -166,10 +171,13 @@ int main(int argc, char** argv) {
       rounds = std::max(1, std::atoi(argv[++i]));
     else if (arg == "--batches" && i + 1 < argc)
       batches = std::max<uint64_t>(1, std::strtoull(argv[++i], nullptr, 10));
+    else if (arg == "--window" && i + 1 < argc)
+      window = static_cast<uint32_t>(std::max(1, std::atoi(argv[++i])));
     else if (arg == "--data-dir" && i + 1 < argc)
       data_dir = argv[++i];
     else {
-      std::cerr << "usage: ingest_bench [--json] [--rounds N] [--batches N] [--data-dir DIR]\n";
+      std::cerr << "usage: ingest_bench [--json] [--rounds N] [--batches N] [--window K] "
+                   "[--data-dir DIR]\n";
       return 2;
     }
   }
@@ -219,9 +227,9 @@ int main(int argc, char** argv) {
     std::vector<double> durable_runs, memory_runs, step_runs;
     for (int r = 0; r < rounds; ++r) {
       auto store = std::make_shared<runtime::file_snapshot_store>((scratch / "ledger").string());
-      durable_runs.push_back(ingest_batches_per_second(sys, content, store, batches));
+      durable_runs.push_back(ingest_batches_per_second(sys, content, store, batches, window));
       memory_runs.push_back(ingest_batches_per_second(
-          sys, content, std::make_shared<runtime::memory_snapshot_store>(), batches));
+          sys, content, std::make_shared<runtime::memory_snapshot_store>(), batches, window));
       step_runs.push_back(train_steps_per_second(content->train, 60));
     }
     durable = median(durable_runs);
@@ -242,6 +250,7 @@ int main(int argc, char** argv) {
                      {"ingest_batches_per_s", durable},
                      {"ingest_batches_per_s_memory_ledger", in_memory},
                      {"train_steps_per_s", steps},
+                     {"window", window},
                      {"ingest_train_ratio", ratio},
                      {"ingest_train_ratio_target", 20}};
     std::cout << j.dump() << "\n";

@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
         auto a = client.connect(head_node.address);
         if (a)
           head = *a;
-        return a.has_value();
+        return static_cast<bool>(a);
       },
             std::chrono::seconds{10}, us{20000}))
     die("head did not start; see " + dir);

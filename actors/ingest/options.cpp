@@ -28,7 +28,8 @@ caf::error read_ingest_options(runtime::config_reader& reader, ingest_options& o
       (err = reader.read("shuffle", ledger.shuffle)) || (err = reader.read("shard_mode", mode)) ||
       (err = reader.read("max_epochs", ledger.max_epochs)) ||
       (err = reader.read("max_window", out.coordinator.max_window)) ||
-      (err = reader.read("reattach_timeout", out.coordinator.reattach_timeout)))
+      (err = reader.read("reattach_timeout", out.coordinator.reattach_timeout)) ||
+      (err = reader.read("commit_interval", out.coordinator.commit_interval)))
     return err;
   if (shards < 1 || shards > 100000)
     return invalid(reader, "shards", "expected 1 to 100000 shard files");

@@ -12,6 +12,7 @@
 //     max_epochs: 0                 # ledger.max_epochs (0 = unbounded)
 //     max_window: 64                # coordinator_options::max_window
 //     reattach_timeout: 10s         # coordinator_options::reattach_timeout
+//     commit_interval: 2ms          # coordinator_options::commit_interval (0 = every message)
 // Plain values; not thread-safe.
 #pragma once
 

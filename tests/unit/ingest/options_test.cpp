@@ -21,6 +21,7 @@ shard_mode: strided
 max_epochs: 3
 max_window: 16
 reattach_timeout: 2s
+commit_interval: 0
 )",
                                                     "ingest.yaml");
   ASSERT_TRUE(reader);
@@ -37,6 +38,7 @@ reattach_timeout: 2s
   EXPECT_EQ(options.coordinator.ledger.max_epochs, 3u);
   EXPECT_EQ(options.coordinator.max_window, 16u);
   EXPECT_EQ(options.coordinator.reattach_timeout, std::chrono::milliseconds{2000});
+  EXPECT_EQ(options.coordinator.commit_interval, std::chrono::milliseconds{0});
 }
 
 TEST(ingest_options, defaults_stay_when_keys_are_absent) {

@@ -115,7 +115,8 @@ void register_with_coordinator(trainer_actor* self) {
         st.registered = true;
         st.batch_epoch = job.epoch;
         st.global_batch = job.batch_size;
-        self->send(st.coordinator, ingest_credit{st.id, job.window});
+        self->request(st.coordinator, st.opt.request_timeout, ingest_credit{st.id, job.window})
+          .then([] {}, [](caf::error&) {});
       },
       [self](caf::error&) {
         self->state.coordinator = {};

@@ -43,8 +43,8 @@ struct trainer_options {
   uint32_t window = 2;
   /// Fusion bucket size in floats for the ring. Default: 65536 (256 KiB).
   size_t bucket_elems = 65536;
-  /// How long a step waits for a batch before contributing nothing. Default: 30 ms.
-  std::chrono::milliseconds idle_timeout{30};
+  /// How long a step waits for a batch before contributing nothing. Default: 100 ms.
+  std::chrono::milliseconds idle_timeout{100};
   /// Timeout of every request to the coordinator, shards and master. Default: 10 s.
   std::chrono::milliseconds request_timeout{10000};
   /// Delay between look-ups of a restarted peer. Default: 50 ms.

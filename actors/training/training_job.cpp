@@ -12,7 +12,7 @@
 
 #include "actors/ingest/coordinator.hpp"
 #include "actors/ingest/dataset.hpp"
-#include "actors/ingest/disk_cache.hpp"
+#include "actors/ingest/memory_cache.hpp"
 #include "actors/ingest/errors.hpp"
 #include "actors/models/errors.hpp"
 #include "actors/training/errors.hpp"
@@ -189,7 +189,9 @@ std::shared_ptr<const ingest::dataset_content> subset(const ingest::dataset_cont
   return out;
 }
 
-caf::error check(const job_options& o) {
+} // namespace
+
+caf::error validate(const job_options& o) {
   auto bad = [](const std::string& what) {
     return caf::make_error(training_errc::invalid_option, what);
   };
@@ -208,10 +210,8 @@ caf::error check(const job_options& o) {
   return {};
 }
 
-} // namespace
-
 caf::expected<job_report> run_training(const job_options& options) {
-  if (auto err = check(options))
+  if (auto err = validate(options))
     return err;
   auto opt = options;
   if (opt.min_workers == 0)
@@ -221,20 +221,29 @@ caf::expected<job_report> run_training(const job_options& options) {
   ingest::register_ingest_error_names();
   register_training_error_names();
 
-  // Data through the ingest cache.
+  // Data: read and preprocessed by the ingest dataset, kept in a process-wide memory cache so
+  // jobs run one after another in one process (tests, benchmarks) read it once.
   ingest::dataset_options dopt;
   dopt.name = opt.dataset;
   dopt.data_dir = opt.data_dir;
   auto source = ingest::make_dataset(dopt);
   if (!source)
     return source.error();
-  ingest::cache_options copt;
-  copt.directory = opt.cache_dir;
-  ingest::disk_cache cache{copt};
-  auto loaded = cache.load(**source, preprocessing{});
-  if (!loaded)
-    return loaded.error();
-  auto content = subset(*loaded->content, opt.train_samples, opt.test_samples);
+  auto digest = (*source)->content_digest();
+  if (!digest)
+    return digest.error();
+  static ingest::memory_cache samples_cache;
+  auto full = samples_cache.get_or_load(
+    opt.dataset + "/" + *digest,
+    [&]() -> caf::expected<std::shared_ptr<const ingest::dataset_content>> {
+      auto loaded = (*source)->load(preprocessing{});
+      if (!loaded)
+        return loaded.error();
+      return std::make_shared<const ingest::dataset_content>(std::move(*loaded));
+    });
+  if (!full)
+    return full.error();
+  auto content = subset(**full, opt.train_samples, opt.test_samples);
   preprocessing prep;
 
   // Initial values (also the PS shards' starting point).
@@ -256,7 +265,7 @@ caf::expected<job_report> run_training(const job_options& options) {
   auto shared = std::make_shared<listener_shared>();
   auto listener = sys.spawn(listener_fun, shared, svc, opt);
 
-  ingest::coordinator_data data{content, opt.dataset, loaded->key, prep};
+  ingest::coordinator_data data{content, opt.dataset, *digest, prep};
   ingest::coordinator_options cdopt;
   cdopt.ledger.batch_size = opt.batch_size;
   cdopt.ledger.seed = opt.seed;

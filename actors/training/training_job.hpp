@@ -87,8 +87,6 @@ struct job_options {
   std::string dataset = "fashion-mnist";
   /// Dataset directory; empty = default. Default: empty.
   std::string data_dir;
-  /// Ingest cache directory; empty = default. Default: empty.
-  std::string cache_dir;
   /// Seed of initial parameters and shuffling. Default: 1.
   uint64_t seed = 1;
   /// Optimizer and learning-rate rules.
@@ -146,6 +144,9 @@ struct job_report {
   /// Final parameters and buffers.
   std::vector<float> values;
 };
+
+/// Checks options for consistency (training_errc::invalid_option with the offending flag).
+caf::error validate(const job_options& options);
 
 /// Runs one job to completion.
 caf::expected<job_report> run_training(const job_options& options);

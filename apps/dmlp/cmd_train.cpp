@@ -38,6 +38,10 @@ struct train_flags {
 int run_train(train_flags& flags) {
   training::register_training_error_names();
   auto& job = flags.job;
+  if (auto err = training::validate(job)) {
+    std::cerr << "dmlp train: " << describe(err) << "\n";
+    return 1;
+  }
   if (flags.strategy == "allreduce") {
     job.kind = training::strategy::allreduce;
     auto nccl = training::nccl_probe();
@@ -143,7 +147,6 @@ void add_train_command(CLI::App& app, command_context& ctx) {
     ->capture_default_str();
   cmd->add_option("--lr", job.optimizer.lr, "base learning rate")->capture_default_str();
   cmd->add_option("--data-dir", job.data_dir, "dataset directory");
-  cmd->add_option("--cache-dir", job.cache_dir, "ingest cache directory");
   cmd->add_flag("--json", flags->json, "print a JSON object as the last line");
   cmd->callback([flags, &ctx] { ctx.exit_code = run_train(*flags); });
 }

@@ -21,7 +21,6 @@
 #include <torch/torch.h>
 
 #include "actors/ingest/dataset.hpp"
-#include "actors/ingest/disk_cache.hpp"
 #include "actors/models/model_registry.hpp"
 #include "actors/training/training_job.hpp"
 
@@ -37,11 +36,12 @@ double median(std::vector<double> xs) {
 // One epoch of the book's recipe in plain libtorch: no actors, no messages.
 double plain_loop(uint64_t samples, int threads) {
   auto source = ingest::make_dataset({});
-  ingest::disk_cache cache{{}};
-  auto loaded = cache.load(**source, preprocessing{});
+  if (!source)
+    return 0;
+  auto loaded = (*source)->load(preprocessing{});
   if (!loaded)
     return 0;
-  auto& train = loaded->content->train;
+  auto& train = loaded->train;
   samples = std::min<uint64_t>(samples, train.count);
   torch::set_num_threads(threads);
   torch::manual_seed(1);

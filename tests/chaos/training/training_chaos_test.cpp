@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/training/training_job.hpp"
+#include "messages/errors.hpp"
 
 using namespace dmlp::training;
 
@@ -43,7 +44,7 @@ void run_chaos(strategy kind, uint64_t seed) {
   auto o = base(kind);
   o.events = random_faults(kind, seed);
   auto faulty = run_training(o);
-  ASSERT_TRUE(faulty);
+  ASSERT_TRUE(faulty) << dmlp::describe(faulty.error());
   EXPECT_GE(faulty->restarts, o.events.size());
   EXPECT_EQ(faulty->samples_trained, samples);
   EXPECT_EQ(faulty->samples_committed, samples);

@@ -174,13 +174,17 @@ caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared
 
 std::shared_ptr<const ingest::dataset_content> subset(const ingest::dataset_content& full,
                                                       uint64_t train, uint64_t test) {
+  // Copies only the first n samples (not the whole split first).
   auto cut = [](const ingest::sample_set& s, uint64_t n) {
-    ingest::sample_set out = s;
-    if (n == 0 || n >= s.count)
-      return out;
+    if (n == 0 || n > s.count)
+      n = s.count;
+    ingest::sample_set out;
     out.count = n;
-    out.pixels.resize(n * s.sample_size());
-    out.labels.resize(n);
+    out.height = s.height;
+    out.width = s.width;
+    out.channels = s.channels;
+    out.pixels.assign(s.pixels.begin(), s.pixels.begin() + n * s.sample_size());
+    out.labels.assign(s.labels.begin(), s.labels.begin() + n);
     return out;
   };
   auto out = std::make_shared<ingest::dataset_content>();

@@ -36,6 +36,7 @@ protected:
 
   void TearDown() override {
     client_.reset(); // close the keep-alive connection before the server stops
+    svc_->stop();    // the fixture holds the service past the base class's teardown
     serving_env::TearDown();
   }
 
@@ -49,8 +50,9 @@ protected:
     EXPECT_EQ(res->status, status) << path << ": " << res->body.substr(0, 200);
     auto j = json::parse(res->body, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << res->body.substr(0, 200);
-    if (status != 200)
+    if (status != 200) {
       EXPECT_TRUE(j.contains("error")) << res->body;
+    }
     return j;
   }
 

@@ -14,6 +14,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -126,7 +127,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto body_file = dir + "/body.json";
-  std::ofstream{body_file} << json{{"instances", {std::vector<int>(784, 128)}}}.dump();
+  json body;
+  body["instances"] = json::array({json(std::vector<int>(784, 128))});
+  std::ofstream{body_file} << body.dump();
 
   caf::actor_system_config cfg;
   runtime::configure_actor_system(cfg);
@@ -192,21 +195,22 @@ int main(int argc, char** argv) {
               "mean (%.1fx the throughput)\n",
               on[1].requests_per_s, on[1].mean_ms, on[1].requests_per_s / 95.7);
   if (as_json) {
-    json j{{"bench", "serving"},
-           {"replicas", replicas},
-           {"threads", threads},
-           {"offline_images_per_s", offline},
-           {"served_over_offline", efficiency},
-           {"batching_on_over_off", batching_ratio},
-           {"book_kserve_c5_requests_per_s", 95.7},
-           {"batching_off_c32_requests_per_s", off[0].requests_per_s}};
+    json j;
+    j["bench"] = "serving";
+    j["replicas"] = replicas;
+    j["threads"] = threads;
+    j["offline_images_per_s"] = offline;
+    j["served_over_offline"] = efficiency;
+    j["batching_on_over_off"] = batching_ratio;
+    j["book_kserve_c5_requests_per_s"] = 95.7;
+    j["batching_off_c32_requests_per_s"] = off[0].requests_per_s;
     for (int i = 0; i < 3; ++i) {
       auto key = "c" + std::to_string(levels[i]);
-      j[key] = {{"requests_per_s", on[i].requests_per_s},
-                {"mean_ms", on[i].mean_ms},
-                {"p50_ms", on[i].p50_ms},
-                {"p99_ms", on[i].p99_ms},
-                {"non_200", on[i].non_200}};
+      j[key]["requests_per_s"] = on[i].requests_per_s;
+      j[key]["mean_ms"] = on[i].mean_ms;
+      j[key]["p50_ms"] = on[i].p50_ms;
+      j[key]["p99_ms"] = on[i].p99_ms;
+      j[key]["non_200"] = on[i].non_200;
     }
     std::cout << j.dump() << std::endl;
   }

@@ -230,6 +230,7 @@ caf::expected<uint16_t> http_frontend::start() {
   d.server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   d.server->set_payload_max_length(d.options.max_body_bytes);
   d.server->set_keep_alive_max_count(100000);
+  d.server->set_tcp_nodelay(true); // small JSON answers must not wait for delayed ACKs
   d.routes();
   int port = d.options.port;
   if (port == 0)

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::ingest {
 

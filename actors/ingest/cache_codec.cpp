@@ -7,7 +7,7 @@
 #include <kj/exception.h>
 
 #include "actors/ingest/detail/capnp_body.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "ingest_cache.capnp.h"
 #include "messages/checked_file.hpp"
 #include "messages/errors.hpp"

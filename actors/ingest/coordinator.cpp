@@ -7,7 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/ingest/batch_encoder.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "messages/errors.hpp"
 #include "messages/ingest.hpp"
 #include "messages/type_ids.hpp"

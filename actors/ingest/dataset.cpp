@@ -1,6 +1,6 @@
 #include "actors/ingest/dataset.hpp"
 
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "actors/ingest/idx_dataset.hpp"
 #include "actors/ingest/shard_dataset.hpp"
 

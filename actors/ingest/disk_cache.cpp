@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "actors/ingest/digest.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "actors/ingest/shard_dataset.hpp"
 #include "messages/errors.hpp"
 #include "runtime/storage.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::ingest {
 

@@ -5,7 +5,7 @@
 #include <zlib.h>
 
 #include "actors/ingest/detail/file_reader.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::ingest {
 

@@ -5,7 +5,7 @@
 
 #include "actors/ingest/detail/capnp_body.hpp"
 #include "actors/ingest/epoch_ledger.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "ingest_cache.capnp.h"
 #include "messages/checked_file.hpp"
 #include "messages/errors.hpp"

@@ -4,7 +4,7 @@
 
 #include "actors/ingest/detail/file_reader.hpp"
 #include "actors/ingest/digest.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "runtime/storage.hpp"
 
 namespace dmlp::ingest {

@@ -2,7 +2,7 @@
 
 #include <numeric>
 
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::ingest {
 

@@ -8,7 +8,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "actors/training/errors.hpp"
 #include "actors/training/flat_codec.hpp"
 #include "actors/training/replica.hpp"

@@ -14,7 +14,7 @@
 
 #include "actors/ingest/dataset.hpp"
 #include "actors/ingest/disk_cache.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "apps/dmlp/command.hpp"
 #include "messages/errors.hpp"
 

@@ -20,7 +20,7 @@
 
 #include "actors/training/errors.hpp"
 #include "actors/training/nccl_backend.hpp"
-#include "actors/training/training_job.hpp"
+#include "apps/jobs/training_job.hpp"
 #include "apps/dmlp/command.hpp"
 #include "messages/errors.hpp"
 

@@ -26,7 +26,7 @@
 #include "actors/ingest/coordinator.hpp"
 #include "actors/ingest/dataset.hpp"
 #include "actors/ingest/disk_cache.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "messages/errors.hpp"
 #include "messages/ingest.hpp"
 #include "messages/type_ids.hpp"

@@ -22,7 +22,7 @@
 
 #include "actors/ingest/dataset.hpp"
 #include "actors/models/model_registry.hpp"
-#include "actors/training/training_job.hpp"
+#include "apps/jobs/training_job.hpp"
 
 using namespace dmlp;
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "actors/ingest/digest.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::ingest::detail {
 

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/ingest/coordinator.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "messages/errors.hpp"
 #include "messages/ingest.hpp"
 #include "messages/type_ids.hpp"

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "actors/training/training_job.hpp"
+#include "apps/jobs/training_job.hpp"
 #include "messages/errors.hpp"
 
 using namespace dmlp::training;

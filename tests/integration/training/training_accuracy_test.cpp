@@ -3,7 +3,7 @@
 // Fashion-MNIST test split within 10 epochs.
 #include <gtest/gtest.h>
 
-#include "actors/training/training_job.hpp"
+#include "apps/jobs/training_job.hpp"
 
 using namespace dmlp::training;
 

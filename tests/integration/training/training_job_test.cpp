@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/training/errors.hpp"
-#include "actors/training/training_job.hpp"
+#include "apps/jobs/training_job.hpp"
 
 using namespace dmlp::training;
 

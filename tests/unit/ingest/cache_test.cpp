@@ -7,7 +7,7 @@
 
 #include "actors/ingest/cache_codec.hpp"
 #include "actors/ingest/disk_cache.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "actors/ingest/idx_dataset.hpp"
 #include "actors/ingest/memory_cache.hpp"
 #include "actors/ingest/shard_dataset.hpp"

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/ingest/epoch_ledger.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "messages/errors.hpp"
 
 using namespace dmlp;

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/ingest/dataset.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "actors/ingest/idx_reader.hpp"
 #include "messages/errors.hpp"
 #include "tests/unit/ingest/idx_fixture.hpp"

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "actors/ingest/shard_policy.hpp"
 
 using namespace dmlp::ingest;

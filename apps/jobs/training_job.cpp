@@ -1,4 +1,4 @@
-#include "actors/training/training_job.hpp"
+#include "apps/jobs/training_job.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -13,7 +13,7 @@
 #include "actors/ingest/coordinator.hpp"
 #include "actors/ingest/dataset.hpp"
 #include "actors/ingest/memory_cache.hpp"
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "actors/models/errors.hpp"
 #include "actors/training/errors.hpp"
 #include "actors/training/flat_codec.hpp"

@@ -1,4 +1,4 @@
-#include "actors/ingest/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 #include "messages/error_names.hpp"
 #include "messages/register.hpp"

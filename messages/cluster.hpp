@@ -55,10 +55,9 @@ struct member_info {
   caf::actor agent;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, member_info& x) {
-  return f(caf::meta::type_name("member_info"), x.name, x.host, x.port, x.epoch, x.state,
-           x.labels, x.cpus, x.memory_mb, x.hosted, x.agent);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, member_info& x) {
+  return f(caf::meta::type_name("member_info"), x.name, x.host, x.port, x.epoch, x.state, x.labels,
+           x.cpus, x.memory_mb, x.hosted, x.agent);
 }
 
 /// One entry of the cluster-wide name registry.
@@ -71,8 +70,7 @@ struct cluster_name {
   std::string node;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, cluster_name& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, cluster_name& x) {
   return f(caf::meta::type_name("cluster_name"), x.name, x.handle, x.node);
 }
 
@@ -84,8 +82,7 @@ struct join_request {
   std::string token;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, join_request& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, join_request& x) {
   return f(caf::meta::type_name("join_request"), x.node, x.token);
 }
 
@@ -116,8 +113,7 @@ struct spawn_request {
   caf::actor owner;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, spawn_request& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, spawn_request& x) {
   return f(caf::meta::type_name("spawn_request"), x.role, x.path, x.args, x.owner);
 }
 
@@ -131,8 +127,7 @@ struct hosted_child {
   caf::actor handle;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, hosted_child& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, hosted_child& x) {
   return f(caf::meta::type_name("hosted_child"), x.path, x.role, x.handle);
 }
 

@@ -29,8 +29,7 @@ std::string to_string(metadata_errc code) {
 }
 
 bool is_metadata_error(const caf::error& err, metadata_errc code) {
-  return err && err.category() == caf::atom("metadata") &&
-         err.code() == static_cast<uint8_t>(code);
+  return err && err.category() == caf::atom("metadata") && err.code() == static_cast<uint8_t>(code);
 }
 
 } // namespace dmlp

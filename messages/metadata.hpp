@@ -81,8 +81,7 @@ struct md_artifact {
   int64_t created_ms = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_artifact& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_artifact& x) {
   return f(caf::meta::type_name("md_artifact"), x.id, x.type, x.uri, x.digest, x.properties,
            x.created_ms);
 }
@@ -105,8 +104,7 @@ struct md_context {
   int64_t updated_ms = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_context& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_context& x) {
   return f(caf::meta::type_name("md_context"), x.id, x.type, x.name, x.state, x.properties,
            x.created_ms, x.updated_ms);
 }
@@ -139,11 +137,9 @@ struct md_execution {
   std::string properties = "{}";
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_execution& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_execution& x) {
   return f(caf::meta::type_name("md_execution"), x.id, x.context_id, x.type, x.name, x.state,
-           x.start_ms, x.end_ms, x.parameters, x.outputs, x.exit_reason, x.attempt,
-           x.properties);
+           x.start_ms, x.end_ms, x.parameters, x.outputs, x.exit_reason, x.attempt, x.properties);
 }
 
 /// An edge from an execution to an artifact it read (INPUT) or wrote (OUTPUT).
@@ -158,8 +154,7 @@ struct md_event {
   std::string name;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_event& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_event& x) {
   return f(caf::meta::type_name("md_event"), x.execution_id, x.artifact_id, x.kind, x.name);
 }
 
@@ -177,10 +172,8 @@ struct md_sample {
   double value = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_sample& x) {
-  return f(caf::meta::type_name("md_sample"), x.execution_id, x.time_ms, x.kind, x.name,
-           x.value);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_sample& x) {
+  return f(caf::meta::type_name("md_sample"), x.execution_id, x.time_ms, x.kind, x.name, x.value);
 }
 
 /// An artifact an execution read, by id.
@@ -191,8 +184,7 @@ struct md_input {
   int64_t artifact_id = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_input& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_input& x) {
   return f(caf::meta::type_name("md_input"), x.name, x.artifact_id);
 }
 
@@ -204,8 +196,7 @@ struct md_output {
   md_artifact artifact;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_output& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_output& x) {
   return f(caf::meta::type_name("md_output"), x.name, x.artifact);
 }
 
@@ -233,8 +224,7 @@ struct md_record_ack {
   std::vector<int64_t> artifact_ids;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_record_ack& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_record_ack& x) {
   return f(caf::meta::type_name("md_record_ack"), x.execution_id, x.artifact_ids);
 }
 
@@ -260,10 +250,9 @@ struct md_memo_entry {
   int64_t hits = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_memo_entry& x) {
-  return f(caf::meta::type_name("md_memo_entry"), x.key, x.step_type, x.execution_id,
-           x.outputs, x.artifacts, x.content_token, x.created_ms, x.last_hit_ms, x.hits);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_memo_entry& x) {
+  return f(caf::meta::type_name("md_memo_entry"), x.key, x.step_type, x.execution_id, x.outputs,
+           x.artifacts, x.content_token, x.created_ms, x.last_hit_ms, x.hits);
 }
 
 /// The answer to md_memo_get_atom.
@@ -287,8 +276,7 @@ struct md_gc_result {
   std::vector<std::string> orphan_uris;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_gc_result& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_gc_result& x) {
   return f(caf::meta::type_name("md_gc_result"), x.keys, x.orphan_uris);
 }
 
@@ -308,8 +296,8 @@ struct md_run_summary {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, md_run_summary& x) {
-  return f(caf::meta::type_name("md_run_summary"), x.context, x.executions, x.complete,
-           x.memoized, x.failed);
+  return f(caf::meta::type_name("md_run_summary"), x.context, x.executions, x.complete, x.memoized,
+           x.failed);
 }
 
 /// Everything recorded for one run.
@@ -326,10 +314,9 @@ struct md_run_detail {
   std::vector<int64_t> sample_counts;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_run_detail& x) {
-  return f(caf::meta::type_name("md_run_detail"), x.context, x.executions, x.events,
-           x.artifacts, x.sample_counts);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_run_detail& x) {
+  return f(caf::meta::type_name("md_run_detail"), x.context, x.executions, x.events, x.artifacts,
+           x.sample_counts);
 }
 
 /// A lineage graph around one artifact.
@@ -344,8 +331,7 @@ struct md_lineage {
   std::vector<md_event> events;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, md_lineage& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, md_lineage& x) {
   return f(caf::meta::type_name("md_lineage"), x.root, x.artifacts, x.executions, x.events);
 }
 

@@ -66,8 +66,7 @@ struct replica_info {
   std::vector<uint32_t> versions;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, replica_info& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, replica_info& x) {
   return f(caf::meta::type_name("replica_info"), x.id, x.versions);
 }
 
@@ -91,8 +90,7 @@ struct router_stats {
   uint64_t failed = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, router_stats& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, router_stats& x) {
   return f(caf::meta::type_name("router_stats"), x.ready_replicas, x.in_flight, x.waiting,
            x.stable_version, x.canary_version, x.served, x.retries, x.failed);
 }

@@ -42,8 +42,7 @@ struct train_hello {
   caf::actor handle;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, train_hello& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, train_hello& x) {
   return f(caf::meta::type_name("train_hello"), x.trainer, x.handle);
 }
 
@@ -55,8 +54,7 @@ struct train_state {
   encoded_bundle data;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, train_state& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, train_state& x) {
   return f(caf::meta::type_name("train_state"), x.step, x.data);
 }
 
@@ -74,8 +72,7 @@ struct train_step {
   double lr = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, train_step& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, train_step& x) {
   return f(caf::meta::type_name("train_step"), x.step, x.rank, x.size, x.next, x.lr);
 }
 
@@ -93,8 +90,7 @@ struct train_chunk {
   encoded_bundle data;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, train_chunk& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, train_chunk& x) {
   return f(caf::meta::type_name("train_chunk"), x.step, x.bucket, x.phase, x.hop, x.data);
 }
 
@@ -116,8 +112,7 @@ struct train_reduced {
   uint64_t wait_ns = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, train_reduced& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, train_reduced& x) {
   return f(caf::meta::type_name("train_reduced"), x.trainer, x.step, x.samples, x.loss,
            x.compute_ns, x.comm_ns, x.wait_ns);
 }
@@ -136,8 +131,7 @@ struct ps_push {
   encoded_bundle data;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ps_push& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ps_push& x) {
   return f(caf::meta::type_name("ps_push"), x.trainer, x.clock, x.samples, x.lr, x.data);
 }
 
@@ -151,8 +145,7 @@ struct ps_params {
   encoded_bundle data;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ps_params& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ps_params& x) {
   return f(caf::meta::type_name("ps_params"), x.version, x.clock, x.data);
 }
 
@@ -162,8 +155,7 @@ struct ps_members {
   std::vector<std::string> trainers;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ps_members& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ps_members& x) {
   return f(caf::meta::type_name("ps_members"), x.trainers);
 }
 
@@ -197,9 +189,9 @@ struct train_progress {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, train_progress& x) {
-  return f(caf::meta::type_name("train_progress"), x.steps, x.epoch, x.loss, x.samples,
-           x.workers, x.ledger_samples, x.epochs_done, x.compute_ns, x.comm_ns, x.wait_ns,
-           x.max_staleness, x.finished);
+  return f(caf::meta::type_name("train_progress"), x.steps, x.epoch, x.loss, x.samples, x.workers,
+           x.ledger_samples, x.epochs_done, x.compute_ns, x.comm_ns, x.wait_ns, x.max_staleness,
+           x.finished);
 }
 
 } // namespace dmlp

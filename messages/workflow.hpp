@@ -68,8 +68,7 @@ struct step_request {
   uint64_t memory_limit_mb = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, step_request& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, step_request& x) {
   return f(caf::meta::type_name("step_request"), x.run, x.step, x.instance, x.type, x.attempt,
            x.parameters, x.inputs, x.work_dir, x.execution_id, x.metadata, x.memory_limit_mb);
 }
@@ -82,8 +81,7 @@ struct step_reply {
   std::vector<md_output> artifacts;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, step_reply& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, step_reply& x) {
   return f(caf::meta::type_name("step_reply"), x.outputs, x.artifacts);
 }
 

@@ -58,7 +58,7 @@ struct supervisor_state {
   actor_log log;
   // Running children; shared with the functor that kills them if we are killed.
   std::shared_ptr<std::map<caf::actor_addr, caf::actor>> live =
-    std::make_shared<std::map<caf::actor_addr, caf::actor>>();
+      std::make_shared<std::map<caf::actor_addr, caf::actor>>();
 
   static inline const char* name = "dmlp.supervisor";
 };
@@ -67,8 +67,8 @@ using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 clock_type::time_point now(supervisor_actor* self) {
@@ -170,8 +170,8 @@ caf::error start_now(supervisor_actor* self, child_record& c, bool is_restart) {
 // A new member of a simple_one_for_one pool; an empty id becomes "<template>-<n>".
 child_record make_pool_record(supervisor_actor* self, std::string id, caf::message args = {}) {
   auto& st = self->state;
-  child_record record{st.spec.children.front(), std::move(args), {}, child_state::stopped,
-                      0, 0, {}, false};
+  child_record record{
+      st.spec.children.front(), std::move(args), {}, child_state::stopped, 0, 0, {}, false};
   record.spec.id = id.empty() ? record.spec.id + "-" + std::to_string(++st.pool_counter) : id;
   return record;
 }
@@ -397,99 +397,100 @@ caf::behavior supervisor_behavior(supervisor_actor* self, supervisor_spec spec,
     }
   }
   return {
-    [self](which_children_atom) {
-      std::vector<child_info> result;
-      for (const auto& c : self->state.children)
-        result.push_back(child_info{c.spec.id, c.handle, c.spec.kind, c.state, c.restarts});
-      return result;
-    },
-    [self](count_children_atom) {
-      child_counts counts;
-      for (const auto& c : self->state.children) {
-        counts.specs += 1;
-        counts.active += c.handle ? 1 : 0;
-        (c.spec.kind == child_kind::supervisor ? counts.supervisors : counts.workers) += 1;
-      }
-      return counts;
-    },
-    [self](start_child_atom, std::string id, caf::message args) -> caf::result<caf::actor> {
-      auto& st = self->state;
-      if (st.spec.restart_strategy != strategy::simple_one_for_one || st.spec.children.size() != 1)
-        return caf::make_error(runtime_errc::wrong_strategy,
-                               "start_child needs a simple_one_for_one pool with one template");
-      if (st.shutting_down)
-        return caf::make_error(caf::sec::request_receiver_down, st.path + " is shutting down");
-      if (!id.empty() && find(self, id))
-        return caf::make_error(runtime_errc::duplicate_child, st.path + "/" + id);
-      st.children.push_back(make_pool_record(self, std::move(id), std::move(args)));
-      id = st.children.back().spec.id;
-      auto& c = st.children.back();
-      if (auto err = start_now(self, c, false)) {
-        remove_record(self, id);
-        return err;
-      }
-      return c.handle;
-    },
-    [self](terminate_child_atom, const std::string& id) -> caf::result<void> {
-      auto& st = self->state;
-      auto* c = find(self, id);
-      if (!c)
-        return caf::make_error(runtime_errc::unknown_child, st.path + "/" + id);
-      if (st.spec.restart_strategy == strategy::simple_one_for_one)
-        c->remove_when_stopped = true;
-      for (auto& [token, ids] : st.restart_groups)
-        ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-      if (c->handle) {
-        enqueue_stop(self, *c);
-      } else {
-        c->state = child_state::stopped;
-        if (c->remove_when_stopped)
+      [self](which_children_atom) {
+        std::vector<child_info> result;
+        for (const auto& c : self->state.children)
+          result.push_back(child_info{c.spec.id, c.handle, c.spec.kind, c.state, c.restarts});
+        return result;
+      },
+      [self](count_children_atom) {
+        child_counts counts;
+        for (const auto& c : self->state.children) {
+          counts.specs += 1;
+          counts.active += c.handle ? 1 : 0;
+          (c.spec.kind == child_kind::supervisor ? counts.supervisors : counts.workers) += 1;
+        }
+        return counts;
+      },
+      [self](start_child_atom, std::string id, caf::message args) -> caf::result<caf::actor> {
+        auto& st = self->state;
+        if (st.spec.restart_strategy != strategy::simple_one_for_one ||
+            st.spec.children.size() != 1)
+          return caf::make_error(runtime_errc::wrong_strategy,
+                                 "start_child needs a simple_one_for_one pool with one template");
+        if (st.shutting_down)
+          return caf::make_error(caf::sec::request_receiver_down, st.path + " is shutting down");
+        if (!id.empty() && find(self, id))
+          return caf::make_error(runtime_errc::duplicate_child, st.path + "/" + id);
+        st.children.push_back(make_pool_record(self, std::move(id), std::move(args)));
+        id = st.children.back().spec.id;
+        auto& c = st.children.back();
+        if (auto err = start_now(self, c, false)) {
           remove_record(self, id);
-      }
-      auto promise = self->make_response_promise();
-      st.steps.push_back(step{step::kind::reply, {}, {}, {}, promise});
-      advance(self);
-      return caf::delegated<void>{};
-    },
-    [self](restart_child_atom, const std::string& id) -> caf::result<caf::actor> {
-      auto* c = find(self, id);
-      if (!c)
-        return caf::make_error(runtime_errc::unknown_child, self->state.path + "/" + id);
-      if (c->state != child_state::stopped)
-        return caf::make_error(runtime_errc::duplicate_child, id + " is not stopped");
-      if (auto err = start_now(self, *c, true))
-        return err;
-      return c->handle;
-    },
-    [self](delete_child_atom, const std::string& id) -> caf::result<void> {
-      auto* c = find(self, id);
-      if (!c)
-        return caf::make_error(runtime_errc::unknown_child, self->state.path + "/" + id);
-      if (c->state != child_state::stopped)
-        return caf::make_error(runtime_errc::duplicate_child, id + " is not stopped");
-      remove_record(self, id);
-      return caf::unit;
-    },
-    [self](restart_due_atom, uint64_t token) {
-      auto& st = self->state;
-      auto i = st.restart_groups.find(token);
-      if (i == st.restart_groups.end() || st.shutting_down)
-        return;
-      auto ids = std::move(i->second);
-      st.restart_groups.erase(i);
-      st.steps.push_back(step{step::kind::start, std::move(ids), {}, {}, {}});
-      advance(self);
-    },
-    [self](shutdown_timeout_atom, uint64_t token) {
-      auto& st = self->state;
-      if (!st.awaited || token != st.timer_token)
-        return;
-      if (auto* c = find(self, st.awaited)) {
-        st.log.warn("child {} ignored shutdown for {} ms, killing it", c->spec.id,
-                    c->spec.shutdown.timeout.count());
-        self->send_exit(c->handle, caf::exit_reason::kill);
-      }
-    },
+          return err;
+        }
+        return c.handle;
+      },
+      [self](terminate_child_atom, const std::string& id) -> caf::result<void> {
+        auto& st = self->state;
+        auto* c = find(self, id);
+        if (!c)
+          return caf::make_error(runtime_errc::unknown_child, st.path + "/" + id);
+        if (st.spec.restart_strategy == strategy::simple_one_for_one)
+          c->remove_when_stopped = true;
+        for (auto& [token, ids] : st.restart_groups)
+          ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+        if (c->handle) {
+          enqueue_stop(self, *c);
+        } else {
+          c->state = child_state::stopped;
+          if (c->remove_when_stopped)
+            remove_record(self, id);
+        }
+        auto promise = self->make_response_promise();
+        st.steps.push_back(step{step::kind::reply, {}, {}, {}, promise});
+        advance(self);
+        return caf::delegated<void>{};
+      },
+      [self](restart_child_atom, const std::string& id) -> caf::result<caf::actor> {
+        auto* c = find(self, id);
+        if (!c)
+          return caf::make_error(runtime_errc::unknown_child, self->state.path + "/" + id);
+        if (c->state != child_state::stopped)
+          return caf::make_error(runtime_errc::duplicate_child, id + " is not stopped");
+        if (auto err = start_now(self, *c, true))
+          return err;
+        return c->handle;
+      },
+      [self](delete_child_atom, const std::string& id) -> caf::result<void> {
+        auto* c = find(self, id);
+        if (!c)
+          return caf::make_error(runtime_errc::unknown_child, self->state.path + "/" + id);
+        if (c->state != child_state::stopped)
+          return caf::make_error(runtime_errc::duplicate_child, id + " is not stopped");
+        remove_record(self, id);
+        return caf::unit;
+      },
+      [self](restart_due_atom, uint64_t token) {
+        auto& st = self->state;
+        auto i = st.restart_groups.find(token);
+        if (i == st.restart_groups.end() || st.shutting_down)
+          return;
+        auto ids = std::move(i->second);
+        st.restart_groups.erase(i);
+        st.steps.push_back(step{step::kind::start, std::move(ids), {}, {}, {}});
+        advance(self);
+      },
+      [self](shutdown_timeout_atom, uint64_t token) {
+        auto& st = self->state;
+        if (!st.awaited || token != st.timer_token)
+          return;
+        if (auto* c = find(self, st.awaited)) {
+          st.log.warn("child {} ignored shutdown for {} ms, killing it", c->spec.id,
+                      c->spec.shutdown.timeout.count());
+          self->send_exit(c->handle, caf::exit_reason::kill);
+        }
+      },
   };
 }
 
@@ -514,8 +515,8 @@ child_spec supervisor(supervisor_spec spec) {
   return child;
 }
 
-caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec,
-                            runtime_services services, std::string path) {
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec, runtime_services services,
+                            std::string path) {
   return sys.spawn(supervisor_behavior, std::move(spec), std::move(services), std::move(path));
 }
 

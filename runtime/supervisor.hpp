@@ -62,7 +62,7 @@ struct supervisor_spec {
 
   supervisor_spec() = default;
   supervisor_spec(std::string supervisor_name, strategy s)
-    : name(std::move(supervisor_name)), restart_strategy(s) {}
+      : name(std::move(supervisor_name)), restart_strategy(s) {}
 
   /// Appends a child (or sets the template of a pool).
   supervisor_spec& add(child_spec child) {
@@ -90,7 +90,7 @@ struct supervisor_spec {
 child_spec supervisor(supervisor_spec spec);
 
 /// Spawns a supervisor. `path` defaults to spec.name.
-caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec,
-                            runtime_services services, std::string path = "");
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec, runtime_services services,
+                            std::string path = "");
 
 } // namespace dmlp::runtime

@@ -19,6 +19,7 @@ packages=(
   libstb-dev zlib1g-dev libssl-dev openssl
   dataset-fashion-mnist
   hey wrk curl gnuplot-nox procps iproute2
+  clang-format                    # the format check in the test suite
 )
 
 missing=()

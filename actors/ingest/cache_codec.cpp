@@ -7,10 +7,10 @@
 #include <kj/exception.h>
 
 #include "actors/ingest/detail/capnp_body.hpp"
-#include "messages/ingest_errors.hpp"
 #include "ingest_cache.capnp.h"
 #include "messages/checked_file.hpp"
 #include "messages/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::ingest {
 

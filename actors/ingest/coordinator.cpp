@@ -7,9 +7,9 @@
 #include <caf/all.hpp>
 
 #include "actors/ingest/batch_encoder.hpp"
-#include "messages/ingest_errors.hpp"
 #include "messages/errors.hpp"
 #include "messages/ingest.hpp"
+#include "messages/ingest_errors.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/logging.hpp"
 

@@ -1,8 +1,8 @@
 #include "actors/ingest/dataset.hpp"
 
-#include "messages/ingest_errors.hpp"
 #include "actors/ingest/idx_dataset.hpp"
 #include "actors/ingest/shard_dataset.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::ingest {
 

@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "actors/ingest/digest.hpp"
-#include "messages/ingest_errors.hpp"
 #include "actors/ingest/shard_dataset.hpp"
 #include "messages/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "runtime/storage.hpp"
 
 namespace dmlp::ingest {

@@ -4,8 +4,8 @@
 
 #include "actors/ingest/detail/file_reader.hpp"
 #include "actors/ingest/digest.hpp"
-#include "messages/ingest_errors.hpp"
 #include "actors/ingest/idx_reader.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::ingest {
 

@@ -5,10 +5,10 @@
 
 #include "actors/ingest/detail/capnp_body.hpp"
 #include "actors/ingest/epoch_ledger.hpp"
-#include "messages/ingest_errors.hpp"
 #include "ingest_cache.capnp.h"
 #include "messages/checked_file.hpp"
 #include "messages/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::ingest {
 

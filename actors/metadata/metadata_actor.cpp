@@ -47,8 +47,7 @@ struct metadata_state {
 using metadata_actor_ptr = caf::stateful_actor<metadata_state>*;
 
 /// Turns a store result into an actor reply.
-template <class T>
-caf::result<T> answer(caf::expected<T> x) {
+template <class T> caf::result<T> answer(caf::expected<T> x) {
   if (!x)
     return std::move(x.error());
   return std::move(*x);
@@ -72,24 +71,22 @@ void flush(metadata_core& st) {
 }
 
 /// Queues a write whose result is a T; flushes when the batch is full.
-template <class T, class F>
-caf::typed_response_promise<T> enqueue(metadata_actor_ptr self, F fn) {
+template <class T, class F> caf::typed_response_promise<T> enqueue(metadata_actor_ptr self, F fn) {
   auto& st = *self->state.core;
   auto rp = self->make_response_promise<T>();
   auto value = std::make_shared<caf::expected<T>>(caf::error{});
-  st.pending.push_back(pending_write{
-    [fn, value](metadata_store& store, int64_t now) {
-      *value = fn(store, now);
-      return *value ? caf::error{} : value->error();
-    },
-    [rp, value](const caf::error& batch_error) mutable {
-      if (batch_error)
-        rp.deliver(batch_error);
-      else if (*value)
-        rp.deliver(std::move(**value));
-      else
-        rp.deliver(value->error());
-    }});
+  st.pending.push_back(pending_write{[fn, value](metadata_store& store, int64_t now) {
+                                       *value = fn(store, now);
+                                       return *value ? caf::error{} : value->error();
+                                     },
+                                     [rp, value](const caf::error& batch_error) mutable {
+                                       if (batch_error)
+                                         rp.deliver(batch_error);
+                                       else if (*value)
+                                         rp.deliver(std::move(**value));
+                                       else
+                                         rp.deliver(value->error());
+                                     }});
   if (st.pending.size() >= st.options.batch_max || st.options.batch_interval.count() == 0) {
     flush(st);
   } else if (!st.flush_scheduled) {
@@ -115,90 +112,87 @@ caf::behavior metadata_behavior(metadata_actor_ptr self, std::shared_ptr<metadat
     return true;
   };
   return {
-    [self](md_flush_due_atom) {
-      self->state.core->flush_scheduled = false;
-      flush(*self->state.core);
-    },
-    [self](md_flush_atom) -> bool {
-      flush(*self->state.core);
-      return true;
-    },
-    [self](md_put_ctx_atom, md_context context) {
-      return enqueue<int64_t>(self, [context](metadata_store& s, int64_t now) {
-        return s.put_context(context, now);
-      });
-    },
-    [self](md_record_atom, md_execution_record record) {
-      if (record.execution.state != "running")
-        self->state.core->throttle->forget(record.execution.id);
-      return enqueue<md_record_ack>(self, [record](metadata_store& s, int64_t now) {
-        return s.record(record, now);
-      });
-    },
-    [self](md_samples_atom, std::vector<md_sample> samples) {
-      std::vector<md_sample> kept;
-      for (auto& sample : samples)
-        if (self->state.core->throttle->admit(sample))
-          kept.push_back(std::move(sample));
-      return enqueue<uint32_t>(self, [kept](metadata_store& s, int64_t) {
-        return s.put_samples(kept);
-      });
-    },
-    [self, as_bool](md_memo_put_atom, md_memo_entry entry) {
-      return enqueue<bool>(self, [entry, as_bool](metadata_store& s, int64_t) {
-        return as_bool(s.memo_put(entry));
-      });
-    },
-    [self, as_bool](md_memo_hit_atom, std::string key, int64_t now_ms) {
-      return enqueue<bool>(self, [key, now_ms, as_bool](metadata_store& s, int64_t) {
-        return as_bool(s.memo_hit(key, now_ms));
-      });
-    },
-    [self, as_bool](md_memo_del_atom, std::string key) {
-      return enqueue<bool>(self, [key, as_bool](metadata_store& s, int64_t) {
-        return as_bool(s.memo_delete(key));
-      });
-    },
-    [self](md_memo_gc_atom, int64_t cutoff_ms) -> caf::result<md_gc_result> {
-      flush(*self->state.core);
-      return answer(self->state.core->store->memo_gc(cutoff_ms));
-    },
-    [self](md_get_ctx_atom, std::string type, std::string name) -> caf::result<md_context> {
-      flush(*self->state.core);
-      return answer(self->state.core->store->get_context(type, name));
-    },
-    [self](md_get_smp_atom, int64_t execution_id) -> caf::result<std::vector<md_sample>> {
-      flush(*self->state.core);
-      return answer(self->state.core->store->samples(execution_id));
-    },
-    [self](md_list_runs_atom) -> caf::result<std::vector<md_run_summary>> {
-      flush(*self->state.core);
-      return answer(self->state.core->store->list_runs());
-    },
-    [self](md_show_run_atom, std::string name) -> caf::result<md_run_detail> {
-      flush(*self->state.core);
-      return answer(self->state.core->store->show_run(name));
-    },
-    [self](md_lineage_atom, int64_t artifact_id,
-           std::string direction) -> caf::result<md_lineage> {
-      flush(*self->state.core);
-      auto dir = parse_direction(direction);
-      if (!dir)
-        return std::move(dir.error());
-      return answer(self->state.core->store->lineage(artifact_id, *dir));
-    },
-    [self](md_memo_get_atom, std::string key) -> caf::result<md_memo_lookup> {
-      flush(*self->state.core);
-      return answer(self->state.core->store->memo_get(key));
-    },
+      [self](md_flush_due_atom) {
+        self->state.core->flush_scheduled = false;
+        flush(*self->state.core);
+      },
+      [self](md_flush_atom) -> bool {
+        flush(*self->state.core);
+        return true;
+      },
+      [self](md_put_ctx_atom, md_context context) {
+        return enqueue<int64_t>(self, [context](metadata_store& s, int64_t now) {
+          return s.put_context(context, now);
+        });
+      },
+      [self](md_record_atom, md_execution_record record) {
+        if (record.execution.state != "running")
+          self->state.core->throttle->forget(record.execution.id);
+        return enqueue<md_record_ack>(
+            self, [record](metadata_store& s, int64_t now) { return s.record(record, now); });
+      },
+      [self](md_samples_atom, std::vector<md_sample> samples) {
+        std::vector<md_sample> kept;
+        for (auto& sample : samples)
+          if (self->state.core->throttle->admit(sample))
+            kept.push_back(std::move(sample));
+        return enqueue<uint32_t>(
+            self, [kept](metadata_store& s, int64_t) { return s.put_samples(kept); });
+      },
+      [self, as_bool](md_memo_put_atom, md_memo_entry entry) {
+        return enqueue<bool>(self, [entry, as_bool](metadata_store& s, int64_t) {
+          return as_bool(s.memo_put(entry));
+        });
+      },
+      [self, as_bool](md_memo_hit_atom, std::string key, int64_t now_ms) {
+        return enqueue<bool>(self, [key, now_ms, as_bool](metadata_store& s, int64_t) {
+          return as_bool(s.memo_hit(key, now_ms));
+        });
+      },
+      [self, as_bool](md_memo_del_atom, std::string key) {
+        return enqueue<bool>(self, [key, as_bool](metadata_store& s, int64_t) {
+          return as_bool(s.memo_delete(key));
+        });
+      },
+      [self](md_memo_gc_atom, int64_t cutoff_ms) -> caf::result<md_gc_result> {
+        flush(*self->state.core);
+        return answer(self->state.core->store->memo_gc(cutoff_ms));
+      },
+      [self](md_get_ctx_atom, std::string type, std::string name) -> caf::result<md_context> {
+        flush(*self->state.core);
+        return answer(self->state.core->store->get_context(type, name));
+      },
+      [self](md_get_smp_atom, int64_t execution_id) -> caf::result<std::vector<md_sample>> {
+        flush(*self->state.core);
+        return answer(self->state.core->store->samples(execution_id));
+      },
+      [self](md_list_runs_atom) -> caf::result<std::vector<md_run_summary>> {
+        flush(*self->state.core);
+        return answer(self->state.core->store->list_runs());
+      },
+      [self](md_show_run_atom, std::string name) -> caf::result<md_run_detail> {
+        flush(*self->state.core);
+        return answer(self->state.core->store->show_run(name));
+      },
+      [self](md_lineage_atom, int64_t artifact_id,
+             std::string direction) -> caf::result<md_lineage> {
+        flush(*self->state.core);
+        auto dir = parse_direction(direction);
+        if (!dir)
+          return std::move(dir.error());
+        return answer(self->state.core->store->lineage(artifact_id, *dir));
+      },
+      [self](md_memo_get_atom, std::string key) -> caf::result<md_memo_lookup> {
+        flush(*self->state.core);
+        return answer(self->state.core->store->memo_get(key));
+      },
   };
 }
 
 } // namespace
 
 caf::expected<caf::actor> spawn_metadata_actor(caf::actor_system& sys,
-                                               const metadata_options& options,
-                                               actor_options how) {
+                                               const metadata_options& options, actor_options how) {
   if (!how.clock)
     how.clock = system_clock_ms;
   auto opened = metadata_store::open(options, how.clock());

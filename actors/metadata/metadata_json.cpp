@@ -9,8 +9,7 @@ nlohmann::json embedded(const std::string& text) {
   return v.is_discarded() ? nlohmann::json(text) : v;
 }
 
-template <class T>
-nlohmann::json list(const std::vector<T>& xs) {
+template <class T> nlohmann::json list(const std::vector<T>& xs) {
   auto out = nlohmann::json::array();
   for (const auto& x : xs)
     out.push_back(to_json(x));
@@ -20,9 +19,12 @@ nlohmann::json list(const std::vector<T>& xs) {
 } // namespace
 
 nlohmann::json to_json(const md_artifact& a) {
-  return {{"id", a.id},         {"type", a.type},
-          {"uri", a.uri},       {"digest", a.digest},
-          {"properties", embedded(a.properties)}, {"created_ms", a.created_ms}};
+  return {{"id", a.id},
+          {"type", a.type},
+          {"uri", a.uri},
+          {"digest", a.digest},
+          {"properties", embedded(a.properties)},
+          {"created_ms", a.created_ms}};
 }
 
 nlohmann::json to_json(const md_context& c) {

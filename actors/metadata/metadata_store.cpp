@@ -18,8 +18,8 @@ using detail::statement;
 namespace {
 
 const char* const execution_columns =
-  "id, coalesce(context_id, 0), type, name, state, start_ms, end_ms, parameters, outputs, "
-  "exit_reason, attempt, properties";
+    "id, coalesce(context_id, 0), type, name, state, start_ms, end_ms, parameters, outputs, "
+    "exit_reason, attempt, properties";
 
 md_execution read_execution(const statement& q) {
   md_execution x;
@@ -51,8 +51,7 @@ md_artifact read_artifact(const statement& q) {
   return a;
 }
 
-const char* const context_columns =
-  "id, type, name, state, properties, created_ms, updated_ms";
+const char* const context_columns = "id, type, name, state, properties, created_ms, updated_ms";
 
 md_context read_context(const statement& q) {
   md_context c;
@@ -85,8 +84,8 @@ caf::expected<lineage_direction> parse_direction(const std::string& text) {
 
 // -- opening ----------------------------------------------------------------------------------
 
-caf::expected<std::unique_ptr<metadata_store>>
-metadata_store::open(const metadata_options& options, int64_t now_ms) {
+caf::expected<std::unique_ptr<metadata_store>> metadata_store::open(const metadata_options& options,
+                                                                    int64_t now_ms) {
   return open_impl(options, current_schema_version, now_ms);
 }
 
@@ -104,8 +103,7 @@ metadata_store::open_impl(const metadata_options& options, int schema_version, i
   if (path.empty())
     return caf::make_error(metadata_errc::open_failed, "no metadata database path given");
   sqlite3* db = nullptr;
-  int flags = options.read_only ? SQLITE_OPEN_READONLY
-                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   auto rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     auto err = detail::sqlite_error(db, rc, path, "opening the metadata database");
@@ -118,8 +116,8 @@ metadata_store::open_impl(const metadata_options& options, int schema_version, i
   std::string setup = "PRAGMA foreign_keys=ON;";
   if (!options.read_only) {
     setup += "PRAGMA journal_mode=WAL;";
-    setup += options.synchronous == "normal" ? "PRAGMA synchronous=NORMAL;"
-                                             : "PRAGMA synchronous=FULL;";
+    setup +=
+        options.synchronous == "normal" ? "PRAGMA synchronous=NORMAL;" : "PRAGMA synchronous=FULL;";
   }
   if (auto err = detail::exec(db, path, setup))
     return err;
@@ -133,7 +131,7 @@ metadata_store::open_impl(const metadata_options& options, int schema_version, i
     if (*version < current_schema_version)
       return caf::make_error(metadata_errc::open_failed,
                              path + ": schema version " + std::to_string(*version) +
-                               " needs a migration; open it once for writing");
+                                 " needs a migration; open it once for writing");
     return store;
   }
   if (auto err = migrate(db, path, schema_version, now_ms))
@@ -342,9 +340,10 @@ caf::error metadata_store::memo_put(const md_memo_entry& e) {
     del.bind(1, e.key);
     if (auto err = del.run())
       return err;
-    statement q{db_, path_,
-                "INSERT INTO memo_entries (key, step_type, execution_id, outputs, content_token, "
-                "created_ms, last_hit_ms, hits) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8)"};
+    statement q{
+        db_, path_,
+        "INSERT INTO memo_entries (key, step_type, execution_id, outputs, content_token, "
+        "created_ms, last_hit_ms, hits) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8)"};
     q.bind(1, e.key).bind(2, e.step_type).bind(3, e.execution_id);
     q.bind(4, or_empty_object(e.outputs)).bind(5, e.content_token).bind(6, e.created_ms);
     q.bind(7, e.last_hit_ms != 0 ? e.last_hit_ms : e.created_ms).bind(8, e.hits);
@@ -434,10 +433,10 @@ caf::expected<md_gc_result> metadata_store::memo_gc(int64_t cutoff_ms) {
 
 caf::expected<md_context> metadata_store::get_context(const std::string& type,
                                                       const std::string& name) {
-  statement q{db_, path_,
-              (std::string{"SELECT "} + context_columns +
-               " FROM contexts WHERE type = ?1 AND name = ?2")
-                .c_str()};
+  statement q{
+      db_, path_,
+      (std::string{"SELECT "} + context_columns + " FROM contexts WHERE type = ?1 AND name = ?2")
+          .c_str()};
   q.bind(1, type).bind(2, name);
   auto row = q.step();
   if (!row)
@@ -481,7 +480,7 @@ caf::expected<md_run_detail> metadata_store::show_run(const std::string& name) {
                 (std::string{"SELECT "} + execution_columns +
                  ", (SELECT count(*) FROM samples s WHERE s.execution_id = executions.id) "
                  "FROM executions WHERE context_id = ?1 ORDER BY id")
-                  .c_str()};
+                    .c_str()};
     q.bind(1, detail.context.id);
     auto rows = detail::each_row(q, [&]() -> caf::error {
       detail.executions.push_back(read_execution(q));
@@ -531,9 +530,9 @@ caf::expected<std::vector<md_sample>> metadata_store::samples(int64_t execution_
 }
 
 caf::expected<md_artifact> metadata_store::artifact(int64_t id) {
-  statement q{db_, path_,
-              (std::string{"SELECT "} + artifact_columns + " FROM artifacts WHERE id = ?1")
-                .c_str()};
+  statement q{
+      db_, path_,
+      (std::string{"SELECT "} + artifact_columns + " FROM artifacts WHERE id = ?1").c_str()};
   q.bind(1, id);
   auto row = q.step();
   if (!row)
@@ -544,16 +543,15 @@ caf::expected<md_artifact> metadata_store::artifact(int64_t id) {
 }
 
 caf::expected<md_execution> metadata_store::execution(int64_t id) {
-  statement q{db_, path_,
-              (std::string{"SELECT "} + execution_columns + " FROM executions WHERE id = ?1")
-                .c_str()};
+  statement q{
+      db_, path_,
+      (std::string{"SELECT "} + execution_columns + " FROM executions WHERE id = ?1").c_str()};
   q.bind(1, id);
   auto row = q.step();
   if (!row)
     return std::move(row.error());
   if (!*row)
-    return caf::make_error(metadata_errc::not_found,
-                           "no execution with id " + std::to_string(id));
+    return caf::make_error(metadata_errc::not_found, "no execution with id " + std::to_string(id));
   return read_execution(q);
 }
 
@@ -564,7 +562,7 @@ caf::expected<md_artifact> metadata_store::find_artifact(const std::string& id_o
   statement q{db_, path_,
               (std::string{"SELECT "} + artifact_columns +
                " FROM artifacts WHERE uri = ?1 ORDER BY id DESC LIMIT 1")
-                .c_str()};
+                  .c_str()};
   q.bind(1, id_or_uri);
   auto row = q.step();
   if (!row)

@@ -10,8 +10,8 @@ namespace {
 
 // Migration i (1-based) is migrations[i - 1]. Never edit a shipped migration: append one.
 const char* const migrations[current_schema_version] = {
-  // 1: the ML Metadata core: artifacts, contexts, executions, events.
-  R"sql(
+    // 1: the ML Metadata core: artifacts, contexts, executions, events.
+    R"sql(
 CREATE TABLE artifacts (
   id INTEGER PRIMARY KEY,
   type TEXT NOT NULL,
@@ -56,8 +56,8 @@ CREATE TABLE events (
 );
 CREATE INDEX events_artifact ON events(artifact_id);
 )sql",
-  // 2: runtime samples per execution.
-  R"sql(
+    // 2: runtime samples per execution.
+    R"sql(
 CREATE TABLE samples (
   execution_id INTEGER NOT NULL REFERENCES executions(id),
   time_ms INTEGER NOT NULL,
@@ -67,8 +67,8 @@ CREATE TABLE samples (
 );
 CREATE INDEX samples_execution ON samples(execution_id, time_ms);
 )sql",
-  // 3: step memoization entries and the artifacts they reuse.
-  R"sql(
+    // 3: step memoization entries and the artifacts they reuse.
+    R"sql(
 CREATE TABLE memo_entries (
   key TEXT PRIMARY KEY,
   step_type TEXT NOT NULL,
@@ -93,7 +93,7 @@ CREATE TABLE memo_artifacts (
 
 caf::expected<int> read_schema_version(sqlite3* db, const std::string& path) {
   detail::statement has_table{
-    db, path, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'"};
+      db, path, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'"};
   auto row = has_table.step();
   if (!row)
     return std::move(row.error());
@@ -109,10 +109,10 @@ caf::expected<int> read_schema_version(sqlite3* db, const std::string& path) {
 caf::error check_not_newer(int version, const std::string& path) {
   if (version <= current_schema_version)
     return {};
-  return caf::make_error(metadata_errc::schema_too_new,
-                         path + ": schema version " + std::to_string(version) +
-                           " is newer than this build's " +
-                           std::to_string(current_schema_version));
+  return caf::make_error(metadata_errc::schema_too_new, path + ": schema version " +
+                                                            std::to_string(version) +
+                                                            " is newer than this build's " +
+                                                            std::to_string(current_schema_version));
 }
 
 caf::error migrate(sqlite3* db, const std::string& path, int target, int64_t now_ms) {
@@ -136,7 +136,7 @@ caf::error migrate(sqlite3* db, const std::string& path, int target, int64_t now
         return err;
       return caf::make_error(metadata_errc::migration_failed,
                              "migration to schema version " + std::to_string(next) +
-                               " failed: " + dmlp::describe(err));
+                                 " failed: " + dmlp::describe(err));
     }
     if (auto err = detail::exec(db, path, "COMMIT")) {
       detail::exec(db, path, "ROLLBACK");

@@ -36,8 +36,8 @@ caf::expected<model_metadata> model_metadata::from_json(const std::string& text)
     if (m.format != model_metadata_format)
       return caf::make_error(model_errc::bad_metadata,
                              "model.json format " + std::to_string(m.format) +
-                               " is not supported (this build reads " +
-                               std::to_string(model_metadata_format) + ")");
+                                 " is not supported (this build reads " +
+                                 std::to_string(model_metadata_format) + ")");
     m.name = j.value("name", std::string{});
     m.architecture = j.at("architecture").get<std::string>();
     m.version = j.at("version").get<uint32_t>();

@@ -15,8 +15,7 @@ struct model_runner::impl {
   runner_options options;
 };
 
-model_runner::model_runner(std::shared_ptr<impl> state) : impl_(std::move(state)) {
-}
+model_runner::model_runner(std::shared_ptr<impl> state) : impl_(std::move(state)) {}
 
 caf::expected<model_runner> model_runner::load(const std::string& dir, uint32_t version,
                                                runner_options options) {
@@ -52,17 +51,17 @@ caf::expected<std::vector<float>> model_runner::predict(const float* inputs, siz
     c10::InferenceMode guard;
     for (size_t first = 0; first < samples; first += impl_->options.max_chunk) {
       auto n = std::min<size_t>(impl_->options.max_chunk, samples - first);
-      auto x = torch::from_blob(const_cast<float*>(inputs) + first * sample_size(),
-                                {static_cast<int64_t>(n), static_cast<int64_t>(prep.channels),
-                                 static_cast<int64_t>(prep.height),
-                                 static_cast<int64_t>(prep.width)},
-                                torch::kFloat32);
+      auto x =
+          torch::from_blob(const_cast<float*>(inputs) + first * sample_size(),
+                           {static_cast<int64_t>(n), static_cast<int64_t>(prep.channels),
+                            static_cast<int64_t>(prep.height), static_cast<int64_t>(prep.width)},
+                           torch::kFloat32);
       auto probs = torch::softmax(impl_->model.module->forward(x), 1).contiguous();
       if (probs.dim() != 2 || probs.size(0) != static_cast<int64_t>(n) ||
           probs.size(1) != static_cast<int64_t>(classes))
         return caf::make_error(model_errc::shape_mismatch,
                                "model output " + c10::str(probs.sizes()) + " does not match " +
-                                 std::to_string(classes) + " classes");
+                                   std::to_string(classes) + " classes");
       std::memcpy(out.data() + first * classes, probs.data_ptr<float>(),
                   n * classes * sizeof(float));
     }

@@ -73,12 +73,12 @@ caf::expected<uint32_t> save_model(const std::string& dir, classifier& module,
   metadata.parameters = parameter_count(module);
   if (metadata.created_unix_ms == 0)
     metadata.created_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
   // Build the version under a temporary name, then publish it with one rename.
-  auto tmp = (fs::path{dir} / (".tmp-" + std::to_string(metadata.version) + "-" +
-                               std::to_string(::getpid())))
-               .string();
+  auto tmp = (fs::path{dir} /
+              (".tmp-" + std::to_string(metadata.version) + "-" + std::to_string(::getpid())))
+                 .string();
   std::error_code ec;
   fs::remove_all(tmp, ec);
   if (auto err = runtime::make_directories(tmp))
@@ -91,8 +91,8 @@ caf::expected<uint32_t> save_model(const std::string& dir, classifier& module,
   if (ec) {
     fs::remove_all(tmp, ec);
     return caf::make_error(model_errc::bad_weights, "cannot publish version " +
-                                                      std::to_string(metadata.version) + " in " +
-                                                      dir + ": " + ec.message());
+                                                        std::to_string(metadata.version) + " in " +
+                                                        dir + ": " + ec.message());
   }
   return metadata.version;
 }
@@ -126,25 +126,25 @@ caf::expected<loaded_model> load_model(const std::string& dir, uint32_t version)
   std::map<std::string, const tensor*> by_name;
   for (auto& t : bundle->tensors)
     if (!by_name.emplace(t.name, &t).second)
-      return caf::make_error(model_errc::shape_mismatch, path + ": tensor '" + t.name +
-                                                           "' appears twice");
+      return caf::make_error(model_errc::shape_mismatch,
+                             path + ": tensor '" + t.name + "' appears twice");
   auto state = state_of(**module);
   if (state.size() != by_name.size())
     return caf::make_error(model_errc::shape_mismatch,
                            path + ": holds " + std::to_string(by_name.size()) +
-                             " tensors, architecture '" + meta->architecture + "' has " +
-                             std::to_string(state.size()));
+                               " tensors, architecture '" + meta->architecture + "' has " +
+                               std::to_string(state.size()));
   for (auto& [name, target] : state) {
     auto i = by_name.find(name);
     if (i == by_name.end())
-      return caf::make_error(model_errc::shape_mismatch, path + ": tensor '" + name +
-                                                           "' is missing");
+      return caf::make_error(model_errc::shape_mismatch,
+                             path + ": tensor '" + name + "' is missing");
     auto& saved = *i->second;
     if (saved.shape != target.sizes().vec())
       return caf::make_error(model_errc::shape_mismatch,
                              path + ": tensor '" + name + "' has shape " +
-                               c10::str(c10::IntArrayRef{saved.shape}) + ", architecture '" +
-                               meta->architecture + "' expects " + c10::str(target.sizes()));
+                                 c10::str(c10::IntArrayRef{saved.shape}) + ", architecture '" +
+                                 meta->architecture + "' expects " + c10::str(target.sizes()));
     auto value = to_torch(saved);
     if (value.scalar_type() != target.scalar_type())
       return caf::make_error(model_errc::shape_mismatch,

@@ -32,12 +32,11 @@ void resize(autoscaler_actor* self, uint32_t wanted) {
     auto id = "replica-" + std::to_string(st.next_id++);
     st.members.push_back(id);
     self->request(st.pool, std::chrono::seconds{30}, start_child_atom::value, id, caf::message{})
-      .then([](const caf::actor&) {}, [](caf::error&) {});
+        .then([](const caf::actor&) {}, [](caf::error&) {});
   }
   while (st.members.size() > wanted) {
-    self->request(st.pool, std::chrono::seconds{30}, terminate_child_atom::value,
-                  st.members.back())
-      .then([] {}, [](caf::error&) {});
+    self->request(st.pool, std::chrono::seconds{30}, terminate_child_atom::value, st.members.back())
+        .then([] {}, [](caf::error&) {});
     st.members.pop_back();
   }
 }
@@ -53,20 +52,20 @@ caf::behavior autoscaler_behavior(autoscaler_actor* self, autoscale_options opti
   if (o.min_replicas != o.max_replicas)
     self->send(self, scale_tick_atom::value);
   return {
-    [=](scale_tick_atom) {
-      auto tick = self->state.policy.options().tick;
-      self->request(self->state.router, tick + std::chrono::seconds{1}, router_stats_atom::value)
-        .then(
-          [=](router_stats& stats) {
-            auto& st = self->state;
-            auto now = clock_type::now();
-            st.policy.observe(now, stats.in_flight + stats.waiting);
-            resize(self, st.policy.decide(now, static_cast<uint32_t>(st.members.size()),
-                                          stats.waiting));
-            self->delayed_send(self, tick, scale_tick_atom::value);
-          },
-          [=](caf::error&) { self->delayed_send(self, tick, scale_tick_atom::value); });
-    },
+      [=](scale_tick_atom) {
+        auto tick = self->state.policy.options().tick;
+        self->request(self->state.router, tick + std::chrono::seconds{1}, router_stats_atom::value)
+            .then(
+                [=](router_stats& stats) {
+                  auto& st = self->state;
+                  auto now = clock_type::now();
+                  st.policy.observe(now, stats.in_flight + stats.waiting);
+                  resize(self, st.policy.decide(now, static_cast<uint32_t>(st.members.size()),
+                                                stats.waiting));
+                  self->delayed_send(self, tick, scale_tick_atom::value);
+                },
+                [=](caf::error&) { self->delayed_send(self, tick, scale_tick_atom::value); });
+      },
   };
 }
 

@@ -23,7 +23,7 @@ caf::expected<balancing_kind> parse_balancing_kind(const std::string& name) {
       return kind;
   return caf::make_error(serving_errc::bad_option,
                          "unknown balancing policy '" + name +
-                           "' (round_robin, least_outstanding, consistent_hash)");
+                             "' (round_robin, least_outstanding, consistent_hash)");
 }
 
 std::optional<size_t> round_robin_policy::pick(const std::vector<replica_view>& candidates,

@@ -5,8 +5,7 @@
 namespace dmlp::serving {
 
 consistent_hash_ring::consistent_hash_ring(uint32_t virtual_nodes)
-  : virtual_nodes_(std::max<uint32_t>(1, virtual_nodes)) {
-}
+    : virtual_nodes_(std::max<uint32_t>(1, virtual_nodes)) {}
 
 uint64_t consistent_hash_ring::hash(const std::string& text) {
   uint64_t h = 1469598103934665603ull;

@@ -20,7 +20,7 @@ using clock_type = std::chrono::steady_clock;
 struct http_frontend::impl {
   impl(caf::actor_system& s, http_options o, std::shared_ptr<serving_metrics> m,
        std::shared_ptr<rate_limiter> l)
-    : sys(s), options(std::move(o)), metrics(std::move(m)), limiter(std::move(l)) {}
+      : sys(s), options(std::move(o)), metrics(std::move(m)), limiter(std::move(l)) {}
 
   caf::actor_system& sys;
   http_options options;
@@ -52,7 +52,7 @@ struct http_frontend::impl {
     caf::scoped_actor self{sys};
     caf::expected<router_stats> out{router_stats{}};
     self->request(entry, std::chrono::seconds{2}, router_stats_atom::value)
-      .receive([&](router_stats& s) { out = s; }, [&](caf::error& err) { out = err; });
+        .receive([&](router_stats& s) { out = s; }, [&](caf::error& err) { out = err; });
     return out;
   }
 
@@ -89,8 +89,8 @@ struct http_frontend::impl {
       if (metrics)
         metrics->record_rate_limited(to_string(verdict.cls));
       res.set_header("Retry-After", "1");
-      return finish(429, format_error("too many concurrent requests for " +
-                                      to_string(verdict.cls) + " clients (limit " +
+      return finish(429, format_error("too many concurrent requests for " + to_string(verdict.cls) +
+                                      " clients (limit " +
                                       std::to_string(limiter->limit(verdict.cls)) + ")"));
     }
     auto* model = find(name);
@@ -111,16 +111,16 @@ struct http_frontend::impl {
     int status = 500;
     std::string body;
     self->request(entry, options.request_timeout, infer_atom::value, std::move(request))
-      .receive(
-        [&](inference_result& result) {
-          status = 200;
-          body = protocol == "v1" ? format_v1_response(result)
-                                  : format_v2_response(name, parsed.id, result);
-        },
-        [&](caf::error& err) {
-          status = status_of(err);
-          body = format_error(describe(err));
-        });
+        .receive(
+            [&](inference_result& result) {
+              status = 200;
+              body = protocol == "v1" ? format_v1_response(result)
+                                      : format_v2_response(name, parsed.id, result);
+            },
+            [&](caf::error& err) {
+              status = status_of(err);
+              body = format_error(describe(err));
+            });
     finish(status, body);
   }
 
@@ -129,17 +129,17 @@ struct http_frontend::impl {
     if (auto v = models::list_versions(m.model_dir))
       for (auto n : *v)
         versions.push_back(std::to_string(n));
-    return json{{"name", m.name},
-                {"versions", versions},
-                {"platform", "dmlp_libtorch"},
-                {"inputs",
-                 json::array({json{{"name", "input"},
-                                   {"datatype", "UINT8"},
-                                   {"shape", {-1, m.prep.channels, m.prep.height,
-                                              m.prep.width}}}})},
-                {"outputs", json::array({json{{"name", "probabilities"},
-                                              {"datatype", "FP32"},
-                                              {"shape", {-1, m.classes}}}})}};
+    return json{
+        {"name", m.name},
+        {"versions", versions},
+        {"platform", "dmlp_libtorch"},
+        {"inputs",
+         json::array({json{{"name", "input"},
+                           {"datatype", "UINT8"},
+                           {"shape", {-1, m.prep.channels, m.prep.height, m.prep.width}}}})},
+        {"outputs",
+         json::array(
+             {json{{"name", "probabilities"}, {"datatype", "FP32"}, {"shape", {-1, m.classes}}}})}};
   }
 
   void routes() {
@@ -163,14 +163,14 @@ struct http_frontend::impl {
         all = all && ready(m);
       reply(res, all ? 200 : 503, json{{"ready", all}}.dump());
     });
-    s.Get(R"(/v2/models/([^/]+)/ready)", [this](const httplib::Request& req,
-                                                 httplib::Response& res) {
-      auto* m = find(req.matches[1].str());
-      if (!m)
-        return reply_error(res, 404, "unknown model '" + req.matches[1].str() + "'");
-      bool r = ready(*m);
-      reply(res, r ? 200 : 503, json{{"name", m->name}, {"ready", r}}.dump());
-    });
+    s.Get(R"(/v2/models/([^/]+)/ready)",
+          [this](const httplib::Request& req, httplib::Response& res) {
+            auto* m = find(req.matches[1].str());
+            if (!m)
+              return reply_error(res, 404, "unknown model '" + req.matches[1].str() + "'");
+            bool r = ready(*m);
+            reply(res, r ? 200 : 503, json{{"name", m->name}, {"ready", r}}.dump());
+          });
     s.Get(R"(/v2/models/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       auto* m = find(req.matches[1].str());
       if (!m)
@@ -178,41 +178,38 @@ struct http_frontend::impl {
       reply(res, 200, metadata(*m).dump());
     });
     s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics ? metrics->serialize() : std::string{},
-                      "text/plain; version=0.0.4");
+      res.set_content(metrics ? metrics->serialize() : std::string{}, "text/plain; version=0.0.4");
     });
     s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty())
         return;
       if (res.status == 413)
-        reply_error(res, 413, "request body exceeds " + std::to_string(options.max_body_bytes) +
-                                " bytes");
+        reply_error(res, 413,
+                    "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
       else if (res.status == 404)
         reply_error(res, 404, "no route for " + req.method + " " + req.path);
       else
         reply_error(res, res.status, "HTTP error " + std::to_string(res.status));
     });
     s.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "internal error";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        reply_error(res, 500, what);
-      });
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "internal error";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {}
+          reply_error(res, 500, what);
+        });
   }
 };
 
 http_frontend::http_frontend(caf::actor_system& sys, http_options options,
                              std::shared_ptr<serving_metrics> metrics,
                              std::shared_ptr<rate_limiter> limiter)
-  : impl_(std::make_unique<impl>(sys, std::move(options), std::move(metrics),
-                                 limiter ? std::move(limiter)
-                                         : std::make_shared<rate_limiter>(rate_limit_options{}))) {
-}
+    : impl_(std::make_unique<impl>(
+          sys, std::move(options), std::move(metrics),
+          limiter ? std::move(limiter) : std::make_shared<rate_limiter>(rate_limit_options{}))) {}
 
 http_frontend::~http_frontend() {
   stop();
@@ -238,8 +235,8 @@ caf::expected<uint16_t> http_frontend::start() {
   else if (!d.server->bind_to_port(d.options.host, port))
     port = -1;
   if (port <= 0)
-    return caf::make_error(serving_errc::bind_failed, "cannot bind " + d.options.host + ":" +
-                                                        std::to_string(d.options.port));
+    return caf::make_error(serving_errc::bind_failed,
+                           "cannot bind " + d.options.host + ":" + std::to_string(d.options.port));
   d.thread = std::thread{[&d] { d.server->listen_after_bind(); }};
   return static_cast<uint16_t>(port);
 }

@@ -98,7 +98,7 @@ bool decode_image(const std::vector<uint8_t>& bytes, uint32_t height, uint32_t w
     return false;
   }
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels{
-    stbi_load_from_memory(bytes.data(), size, &w, &h, &channels, 1), stbi_image_free};
+      stbi_load_from_memory(bytes.data(), size, &w, &h, &channels, 1), stbi_image_free};
   if (!pixels) {
     error = std::string{"cannot decode image: "} + stbi_failure_reason();
     return false;

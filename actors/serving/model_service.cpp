@@ -79,9 +79,8 @@ caf::error read_serving_options(runtime::config_reader& reader, serving_options&
     char* end = nullptr;
     auto n = std::strtoul(p.c_str(), &end, 10);
     if (p.empty() || *end != '\0' || n == 0 || n > 1u << 20)
-      return caf::make_error(serving_errc::bad_option,
-                             reader.where("batching.preferred_sizes") +
-                               ": expected positive integers");
+      return caf::make_error(serving_errc::bad_option, reader.where("batching.preferred_sizes") +
+                                                           ": expected positive integers");
     b.preferred_sizes.push_back(static_cast<uint32_t>(n));
   }
   if (o.router.canary_percent > 100)
@@ -104,8 +103,8 @@ model_service::start(caf::actor_system& sys, serving_options options,
     return probe.error();
   std::shared_ptr<model_service> svc{new model_service};
   if (options.name.empty())
-    options.name = probe->metadata().name.empty() ? probe->metadata().architecture
-                                                  : probe->metadata().name;
+    options.name =
+        probe->metadata().name.empty() ? probe->metadata().architecture : probe->metadata().name;
   svc->prep_ = probe->prep();
   svc->classes_ = probe->classes();
   auto& a = options.autoscale;
@@ -127,33 +126,31 @@ model_service::start(caf::actor_system& sys, serving_options options,
   runtime::supervisor_spec pool{"replicas", runtime::strategy::simple_one_for_one};
   pool.intensity = options.supervision.intensity;
   pool.backoff = options.supervision.backoff;
-  pool.add(runtime::worker("replica", [=](const runtime::start_context& ctx)
-                                         -> caf::expected<caf::actor> {
-    auto router = ctx.services.names->get(path + "/router");
-    if (!router)
-      return caf::make_error(runtime::runtime_errc::start_failed, "no router at " + path);
-    return spawn_replica(ctx.system, replica_opts, ctx.id, router, metrics);
-  }));
+  pool.add(runtime::worker(
+      "replica", [=](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
+        auto router = ctx.services.names->get(path + "/router");
+        if (!router)
+          return caf::make_error(runtime::runtime_errc::start_failed, "no router at " + path);
+        return spawn_replica(ctx.system, replica_opts, ctx.id, router, metrics);
+      }));
   runtime::supervisor_spec root = options.supervision;
   root.name = path;
   root.restart_strategy = runtime::strategy::rest_for_one;
   root.children.clear();
-  root
-    .add(runtime::worker("router",
-                         [=](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
-                           return spawn_router(ctx.system, router_opts, metrics);
-                         }))
-    .add(runtime::supervisor(pool))
-    .add(runtime::worker("autoscaler",
-                         [=](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
-                           auto router = ctx.services.names->get(path + "/router");
-                           auto replicas = ctx.services.names->get(path + "/replicas");
-                           if (!router || !replicas)
-                             return caf::make_error(runtime::runtime_errc::start_failed,
-                                                    "no router or replica pool at " + path);
-                           return spawn_autoscaler(ctx.system, scale_opts, initial, router,
-                                                   replicas);
-                         }));
+  root.add(runtime::worker("router",
+                           [=](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
+                             return spawn_router(ctx.system, router_opts, metrics);
+                           }))
+      .add(runtime::supervisor(pool))
+      .add(runtime::worker(
+          "autoscaler", [=](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
+            auto router = ctx.services.names->get(path + "/router");
+            auto replicas = ctx.services.names->get(path + "/replicas");
+            if (!router || !replicas)
+              return caf::make_error(runtime::runtime_errc::start_failed,
+                                     "no router or replica pool at " + path);
+            return spawn_autoscaler(ctx.system, scale_opts, initial, router, replicas);
+          }));
   svc->sys_ = &sys;
   svc->root_ = runtime::spawn_supervisor(sys, root, services, path);
   return svc;
@@ -175,12 +172,12 @@ caf::expected<router_stats> model_service::await_ready(uint32_t replicas,
   caf::expected<router_stats> out{caf::make_error(serving_errc::no_replica, path_)};
   // The supervisor answers once it has started its children, so the router is registered.
   self->request(root_, timeout, which_children_atom::value)
-    .receive([](std::vector<child_info>&) {}, [&](caf::error& err) { out = err; });
+      .receive([](std::vector<child_info>&) {}, [&](caf::error& err) { out = err; });
   auto entry = router();
   if (!entry)
     return out;
   self->request(entry, timeout, await_ready_atom::value, replicas)
-    .receive([&](router_stats& s) { out = s; }, [&](caf::error& err) { out = err; });
+      .receive([&](router_stats& s) { out = s; }, [&](caf::error& err) { out = err; });
   return out;
 }
 

@@ -47,8 +47,8 @@ struct serving_options {
   router_options router;
   /// Supervision of the tree (YAML supervision.*, see runtime/config.hpp). Default: 10
   /// restarts in 10 s.
-  runtime::supervisor_spec supervision = runtime::supervisor_spec{}.with_intensity(
-    10, std::chrono::milliseconds{10000});
+  runtime::supervisor_spec supervision =
+      runtime::supervisor_spec{}.with_intensity(10, std::chrono::milliseconds{10000});
 };
 
 /// Reads a `serving:` mapping into `options`, keeping defaults for absent keys.

@@ -42,8 +42,7 @@ rate_limiter::permit::~permit() {
   owner_->release(class_);
 }
 
-rate_limiter::rate_limiter(rate_limit_options options) : options_(std::move(options)) {
-}
+rate_limiter::rate_limiter(rate_limit_options options) : options_(std::move(options)) {}
 
 rate_limiter::verdict rate_limiter::classify(const std::string& authorization) const {
   if (authorization.empty())

@@ -25,7 +25,7 @@ struct queued_request {
 /// One loaded version with its own batcher and queue.
 struct lane {
   lane(models::model_runner r, const batching_options& options)
-    : runner(std::move(r)), policy(options) {}
+      : runner(std::move(r)), policy(options) {}
   models::model_runner runner;
   batching_policy policy;
   std::deque<queued_request> queue;
@@ -59,12 +59,11 @@ caf::error load_lane(replica_actor* self, uint32_t version) {
   }
   auto runner = models::model_runner::load(st.options.model_dir, version, st.options.runner);
   if (!runner)
-    return caf::make_error(serving_errc::load_failed, "version " + std::to_string(version) +
-                                                        ": " + describe(runner.error()));
+    return caf::make_error(serving_errc::load_failed,
+                           "version " + std::to_string(version) + ": " + describe(runner.error()));
   if (auto err = runner->warm_up(st.options.warm_up_batch))
     return caf::make_error(serving_errc::load_failed,
-                           "warm-up of version " + std::to_string(version) + ": " +
-                             describe(err));
+                           "warm-up of version " + std::to_string(version) + ": " + describe(err));
   st.lanes.emplace(version, lane{std::move(*runner), st.options.batching});
   return caf::none;
 }
@@ -98,8 +97,7 @@ void run_batch(replica_actor* self, uint32_t version, lane& l, const batch_decis
   }
   preprocess(l.runner.prep(), inputs);
   if (st.metrics)
-    st.metrics->record_batch(st.options.model_name, d.samples, to_string(d.reason),
-                             d.oldest_wait);
+    st.metrics->record_batch(st.options.model_name, d.samples, to_string(d.reason), d.oldest_wait);
   auto out = l.runner.predict(inputs.data(), d.samples);
   if (!out) {
     for (auto& q : batch)
@@ -130,8 +128,9 @@ void pump(replica_actor* self, uint32_t version) {
   if (auto due = l.policy.deadline(); due && !l.timer_armed) {
     l.timer_armed = true;
     auto wait = std::max(clock_type::duration::zero(), *due - clock_type::now());
-    self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(wait) +
-                               std::chrono::microseconds{1},
+    self->delayed_send(self,
+                       std::chrono::duration_cast<std::chrono::microseconds>(wait) +
+                           std::chrono::microseconds{1},
                        batch_due_atom::value, version);
   }
   if (l.draining && l.queue.empty() && self->state.lanes.size() > 1)
@@ -148,10 +147,10 @@ caf::behavior replica_behavior(replica_actor* self, replica_options options, std
   // The newest version that loads: a corrupt newest version must not keep a restarted
   // replica from serving the one before it (the router skips the corrupt one too).
   auto versions = models::list_versions(st.options.model_dir);
-  caf::error err = versions ? caf::make_error(serving_errc::load_failed,
-                                              st.options.model_dir + " has no versions")
-                            : caf::make_error(serving_errc::load_failed,
-                                              describe(versions.error()));
+  caf::error err =
+      versions
+          ? caf::make_error(serving_errc::load_failed, st.options.model_dir + " has no versions")
+          : caf::make_error(serving_errc::load_failed, describe(versions.error()));
   if (versions)
     for (auto v = versions->rbegin(); v != versions->rend() && err; ++v)
       err = load_lane(self, *v);
@@ -161,42 +160,42 @@ caf::behavior replica_behavior(replica_actor* self, replica_options options, std
   }
   self->send(st.router, replica_up_atom::value, caf::actor_cast<caf::actor>(self), info_of(self));
   return {
-    [=](infer_atom, inference_request& req) -> caf::result<inference_result> {
-      auto& lanes = self->state.lanes;
-      auto i = lanes.find(req.version);
-      if (i == lanes.end())
-        i = std::prev(lanes.end()); // The newest version this replica holds.
-      auto& l = i->second;
-      if (req.samples == 0 || req.inputs.size() != size_t{req.samples} * l.runner.sample_size())
-        return caf::make_error(serving_errc::bad_request,
-                               "request holds " + std::to_string(req.inputs.size()) +
-                                 " values for " + std::to_string(req.samples) + " samples of " +
-                                 std::to_string(l.runner.sample_size()));
-      auto rp = self->make_response_promise();
-      auto samples = req.samples;
-      l.queue.push_back(queued_request{std::move(req), rp});
-      l.policy.enqueue(clock_type::now(), samples);
-      pump(self, i->first);
-      return caf::delegated<inference_result>{};
-    },
-    [=](batch_due_atom, uint32_t version) {
-      auto i = self->state.lanes.find(version);
-      if (i != self->state.lanes.end())
-        i->second.timer_armed = false;
-      pump(self, version);
-    },
-    [=](load_version_atom, uint32_t version) -> caf::result<replica_info> {
-      if (auto err = load_lane(self, version))
-        return err;
-      return info_of(self);
-    },
-    [=](unload_version_atom, uint32_t version) {
-      auto i = self->state.lanes.find(version);
-      if (i == self->state.lanes.end())
-        return;
-      i->second.draining = true;
-      pump(self, version);
-    },
+      [=](infer_atom, inference_request& req) -> caf::result<inference_result> {
+        auto& lanes = self->state.lanes;
+        auto i = lanes.find(req.version);
+        if (i == lanes.end())
+          i = std::prev(lanes.end()); // The newest version this replica holds.
+        auto& l = i->second;
+        if (req.samples == 0 || req.inputs.size() != size_t{req.samples} * l.runner.sample_size())
+          return caf::make_error(serving_errc::bad_request,
+                                 "request holds " + std::to_string(req.inputs.size()) +
+                                     " values for " + std::to_string(req.samples) + " samples of " +
+                                     std::to_string(l.runner.sample_size()));
+        auto rp = self->make_response_promise();
+        auto samples = req.samples;
+        l.queue.push_back(queued_request{std::move(req), rp});
+        l.policy.enqueue(clock_type::now(), samples);
+        pump(self, i->first);
+        return caf::delegated<inference_result>{};
+      },
+      [=](batch_due_atom, uint32_t version) {
+        auto i = self->state.lanes.find(version);
+        if (i != self->state.lanes.end())
+          i->second.timer_armed = false;
+        pump(self, version);
+      },
+      [=](load_version_atom, uint32_t version) -> caf::result<replica_info> {
+        if (auto err = load_lane(self, version))
+          return err;
+        return info_of(self);
+      },
+      [=](unload_version_atom, uint32_t version) {
+        auto i = self->state.lanes.find(version);
+        if (i == self->state.lanes.end())
+          return;
+        i->second.draining = true;
+        pump(self, version);
+      },
   };
 }
 

@@ -67,8 +67,7 @@ bool parse_json(const std::string& body, const request_limits& limits, json& out
 }
 
 /// Checks one raw pixel value and appends it; `integral` requires an integer value.
-bool append_pixel(const json& v, bool integral,
-                  std::vector<float>& out, std::string& error) {
+bool append_pixel(const json& v, bool integral, std::vector<float>& out, std::string& error) {
   if (!v.is_number()) {
     error = "expected a number, got " + std::string{v.type_name()};
     return false;
@@ -91,8 +90,8 @@ bool append_pixel(const json& v, bool integral,
 }
 
 /// Decodes one base64 image into model inputs.
-bool append_image(const std::string& b64, const preprocessing& prep,
-                  const request_limits& limits, std::vector<float>& out, std::string& error) {
+bool append_image(const std::string& b64, const preprocessing& prep, const request_limits& limits,
+                  std::vector<float>& out, std::string& error) {
   std::vector<uint8_t> bytes;
   if (!decode_base64(b64, bytes)) {
     error = "invalid base64 image data";
@@ -213,8 +212,7 @@ parse_result parse_v2_request(const std::string& body, const preprocessing& prep
     r.id = id->get<std::string>();
   }
   auto inputs = j.find("inputs");
-  if (inputs == j.end() || !inputs->is_array() || inputs->size() != 1 ||
-      !(*inputs)[0].is_object())
+  if (inputs == j.end() || !inputs->is_array() || inputs->size() != 1 || !(*inputs)[0].is_object())
     return failure(400, "\"inputs\" must be an array of exactly one tensor object");
   auto& t = (*inputs)[0];
   auto name = t.find("name");
@@ -248,7 +246,7 @@ parse_result parse_v2_request(const std::string& body, const preprocessing& prep
       return failure(400, "a BYTES input has shape [N]");
     if (values.size() != n)
       return failure(400, "data holds " + std::to_string(values.size()) + " elements, shape says " +
-                            std::to_string(n));
+                              std::to_string(n));
     for (uint32_t i = 0; i < n; ++i) {
       const json* v = values[i];
       if (v->is_object() && v->size() == 1 && v->contains("b64"))
@@ -275,13 +273,13 @@ parse_result parse_v2_request(const std::string& body, const preprocessing& prep
     shape_ok = dims[1] == c && dims[2] == h && dims[3] == w;
   if (!shape_ok)
     return failure(400, "shape must be [N, " + std::to_string(prep.sample_size()) + "], [N, " +
-                          std::to_string(h) + ", " + std::to_string(w) + "] or [N, " +
-                          std::to_string(c) + ", " + std::to_string(h) + ", " +
-                          std::to_string(w) + "]");
+                            std::to_string(h) + ", " + std::to_string(w) + "] or [N, " +
+                            std::to_string(c) + ", " + std::to_string(h) + ", " +
+                            std::to_string(w) + "]");
   auto expected = size_t{n} * prep.sample_size();
   if (values.size() != expected)
     return failure(400, "data holds " + std::to_string(values.size()) + " values, shape needs " +
-                          std::to_string(expected));
+                            std::to_string(expected));
   bool integral = is_integer_type(type);
   for (size_t i = 0; i < values.size(); ++i)
     if (!append_pixel(*values[i], integral, r.inputs, error))
@@ -303,11 +301,10 @@ std::string format_v2_response(const std::string& model, const std::string& id,
                                const inference_result& result) {
   json out{{"model_name", model},
            {"model_version", std::to_string(result.version)},
-           {"outputs",
-            json::array({json{{"name", "probabilities"},
-                              {"datatype", "FP32"},
-                              {"shape", {result.samples, result.classes}},
-                              {"data", result.outputs}}})}};
+           {"outputs", json::array({json{{"name", "probabilities"},
+                                         {"datatype", "FP32"},
+                                         {"shape", {result.samples, result.classes}},
+                                         {"data", result.outputs}}})}};
   if (!id.empty())
     out["id"] = id;
   return out.dump();

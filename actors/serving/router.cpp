@@ -151,23 +151,23 @@ void dispatch(router_actor* self, uint64_t id) {
   auto request = p.request;
   request.version = version;
   self->request(chosen.handle, st.options.replica_timeout, infer_atom::value, std::move(request))
-    .then(
-      [=](inference_result& result) {
-        if (auto* r = find_replica(self, addr); r && r->outstanding > 0)
-          --r->outstanding;
-        auto i = self->state.pending.find(id);
-        if (i == self->state.pending.end() || i->second.attempt != attempt)
-          return;
-        ++self->state.counters.served;
-        i->second.promise.deliver(std::move(result));
-        self->state.pending.erase(i);
-        publish_gauges(self);
-      },
-      [=](caf::error& err) {
-        if (auto* r = find_replica(self, addr); r && r->outstanding > 0)
-          --r->outstanding;
-        on_failure(self, id, attempt, err);
-      });
+      .then(
+          [=](inference_result& result) {
+            if (auto* r = find_replica(self, addr); r && r->outstanding > 0)
+              --r->outstanding;
+            auto i = self->state.pending.find(id);
+            if (i == self->state.pending.end() || i->second.attempt != attempt)
+              return;
+            ++self->state.counters.served;
+            i->second.promise.deliver(std::move(result));
+            self->state.pending.erase(i);
+            publish_gauges(self);
+          },
+          [=](caf::error& err) {
+            if (auto* r = find_replica(self, addr); r && r->outstanding > 0)
+              --r->outstanding;
+            on_failure(self, id, attempt, err);
+          });
 }
 
 router_stats stats_of(router_actor* self) {
@@ -175,7 +175,7 @@ router_stats stats_of(router_actor* self) {
   router_stats out = st.counters;
   out.ready_replicas = static_cast<uint32_t>(st.replicas.size());
   out.waiting = static_cast<uint32_t>(std::count_if(
-    st.pending.begin(), st.pending.end(), [](const auto& kv) { return kv.second.waiting; }));
+      st.pending.begin(), st.pending.end(), [](const auto& kv) { return kv.second.waiting; }));
   out.in_flight = static_cast<uint32_t>(st.pending.size()) - out.waiting;
   out.stable_version = st.stable;
   out.canary_version = st.canary;
@@ -203,8 +203,7 @@ void release_waiting(router_actor* self) {
 
 void send_unload(router_actor* self, uint32_t version) {
   for (auto& r : self->state.replicas) {
-    r.versions.erase(std::remove(r.versions.begin(), r.versions.end(), version),
-                     r.versions.end());
+    r.versions.erase(std::remove(r.versions.begin(), r.versions.end(), version), r.versions.end());
     self->send(r.handle, unload_version_atom::value, version);
   }
 }
@@ -233,21 +232,21 @@ void check_rollout(router_actor* self) {
 void ask_to_load(router_actor* self, replica_entry& r, uint32_t version) {
   auto addr = r.handle.address();
   self->request(r.handle, self->state.options.load_timeout, load_version_atom::value, version)
-    .then(
-      [=](replica_info& info) {
-        if (auto* e = find_replica(self, addr))
-          e->versions = info.versions;
-        check_rollout(self);
-      },
-      [=](caf::error& err) {
-        // A replica that died is handled by its down message; a version that does not load
-        // is skipped for good and the current one stays in service.
-        if (err == caf::sec::request_receiver_down || !find_replica(self, addr))
-          return;
-        self->state.failed_versions.insert(version);
-        if (self->state.loading == version)
-          self->state.loading = 0;
-      });
+      .then(
+          [=](replica_info& info) {
+            if (auto* e = find_replica(self, addr))
+              e->versions = info.versions;
+            check_rollout(self);
+          },
+          [=](caf::error& err) {
+            // A replica that died is handled by its down message; a version that does not load
+            // is skipped for good and the current one stays in service.
+            if (err == caf::sec::request_receiver_down || !find_replica(self, addr))
+              return;
+            self->state.failed_versions.insert(version);
+            if (self->state.loading == version)
+              self->state.loading = 0;
+          });
 }
 
 void check_versions(router_actor* self) {
@@ -293,65 +292,64 @@ caf::behavior router_behavior(router_actor* self, router_options options,
   if (st.options.version_poll.count() > 0)
     self->delayed_send(self, st.options.version_poll, check_versions_atom::value);
   return {
-    [=](infer_atom, inference_request& req) -> caf::result<inference_result> {
-      auto id = self->state.next_id++;
-      auto rp = self->make_response_promise();
-      self->state.pending.emplace(id, pending_request{std::move(req), rp, 0, {}, false});
-      dispatch(self, id);
-      return caf::delegated<inference_result>{};
-    },
-    [=](replica_up_atom, caf::actor replica, replica_info& info) {
-      auto& st = self->state;
-      auto* known = find_replica(self, replica.address());
-      if (known == nullptr) {
-        self->monitor(replica);
-        st.replicas.push_back(replica_entry{replica, info.id, info.versions, 0});
-        known = &st.replicas.back();
-      } else {
-        known->versions = info.versions;
-      }
-      if (st.stable == 0 && !info.versions.empty())
-        st.stable = info.versions.back();
-      for (auto v : {st.stable, st.canary, st.loading})
-        if (v != 0 && !known->has(v) && !st.failed_versions.count(v))
-          ask_to_load(self, *known, v);
-      release_waiting(self);
-      check_rollout(self);
-      publish_gauges(self);
-    },
-    [=](wait_due_atom, uint64_t id, uint32_t attempt) {
-      auto i = self->state.pending.find(id);
-      if (i == self->state.pending.end() || !i->second.waiting || i->second.attempt != attempt)
-        return;
-      finish(self, id,
-             caf::make_error(serving_errc::no_replica,
-                             "no replica of '" + self->state.options.model_name +
-                               "' became ready within " +
-                               std::to_string(self->state.options.cold_start_wait.count()) +
-                               " ms"));
-    },
-    [=](check_versions_atom) {
-      check_versions(self);
-      self->delayed_send(self, self->state.options.version_poll, check_versions_atom::value);
-    },
-    [=](promote_atom, uint32_t version) {
-      auto& st = self->state;
-      if (st.canary != version)
-        return;
-      auto old = st.stable;
-      st.stable = version;
-      st.canary = 0;
-      if (old != version)
-        send_unload(self, old);
-    },
-    [=](router_stats_atom) { return stats_of(self); },
-    [=](await_ready_atom, uint32_t n) -> caf::result<router_stats> {
-      if (self->state.replicas.size() >= n)
-        return stats_of(self);
-      auto rp = self->make_response_promise();
-      self->state.ready_waiters.emplace_back(n, rp);
-      return caf::delegated<router_stats>{};
-    },
+      [=](infer_atom, inference_request& req) -> caf::result<inference_result> {
+        auto id = self->state.next_id++;
+        auto rp = self->make_response_promise();
+        self->state.pending.emplace(id, pending_request{std::move(req), rp, 0, {}, false});
+        dispatch(self, id);
+        return caf::delegated<inference_result>{};
+      },
+      [=](replica_up_atom, caf::actor replica, replica_info& info) {
+        auto& st = self->state;
+        auto* known = find_replica(self, replica.address());
+        if (known == nullptr) {
+          self->monitor(replica);
+          st.replicas.push_back(replica_entry{replica, info.id, info.versions, 0});
+          known = &st.replicas.back();
+        } else {
+          known->versions = info.versions;
+        }
+        if (st.stable == 0 && !info.versions.empty())
+          st.stable = info.versions.back();
+        for (auto v : {st.stable, st.canary, st.loading})
+          if (v != 0 && !known->has(v) && !st.failed_versions.count(v))
+            ask_to_load(self, *known, v);
+        release_waiting(self);
+        check_rollout(self);
+        publish_gauges(self);
+      },
+      [=](wait_due_atom, uint64_t id, uint32_t attempt) {
+        auto i = self->state.pending.find(id);
+        if (i == self->state.pending.end() || !i->second.waiting || i->second.attempt != attempt)
+          return;
+        finish(self, id,
+               caf::make_error(
+                   serving_errc::no_replica,
+                   "no replica of '" + self->state.options.model_name + "' became ready within " +
+                       std::to_string(self->state.options.cold_start_wait.count()) + " ms"));
+      },
+      [=](check_versions_atom) {
+        check_versions(self);
+        self->delayed_send(self, self->state.options.version_poll, check_versions_atom::value);
+      },
+      [=](promote_atom, uint32_t version) {
+        auto& st = self->state;
+        if (st.canary != version)
+          return;
+        auto old = st.stable;
+        st.stable = version;
+        st.canary = 0;
+        if (old != version)
+          send_unload(self, old);
+      },
+      [=](router_stats_atom) { return stats_of(self); },
+      [=](await_ready_atom, uint32_t n) -> caf::result<router_stats> {
+        if (self->state.replicas.size() >= n)
+          return stats_of(self);
+        auto rp = self->make_response_promise();
+        self->state.ready_waiters.emplace_back(n, rp);
+        return caf::delegated<router_stats>{};
+      },
   };
 }
 

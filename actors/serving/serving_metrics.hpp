@@ -7,12 +7,12 @@
 //   dmlp_serving_requests_total{model,protocol,code}        counter
 //   dmlp_serving_request_duration_seconds{model,protocol}   histogram
 //   dmlp_serving_rate_limited_total{class}                  counter
-//   dmlp_serving_batches_total{model,reason}                counter (reason: full|preferred|timeout)
-//   dmlp_serving_batch_size{model}                          histogram (samples per batch)
-//   dmlp_serving_batch_queue_wait_seconds{model}            histogram (oldest request's wait)
-//   dmlp_serving_queue_depth{model}                         gauge (requests in routers + replicas)
-//   dmlp_serving_replicas{model,state}                      gauge (state: ready)
-//   dmlp_serving_retries_total{model}                       counter
+//   dmlp_serving_batches_total{model,reason}                counter (reason:
+//   full|preferred|timeout) dmlp_serving_batch_size{model}                          histogram
+//   (samples per batch) dmlp_serving_batch_queue_wait_seconds{model}            histogram (oldest
+//   request's wait) dmlp_serving_queue_depth{model}                         gauge (requests in
+//   routers + replicas) dmlp_serving_replicas{model,state}                      gauge (state:
+//   ready) dmlp_serving_retries_total{model}                       counter
 #pragma once
 
 #include <chrono>

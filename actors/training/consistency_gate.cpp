@@ -30,8 +30,7 @@ const char* to_string(consistency mode) {
 }
 
 consistency_gate::consistency_gate(consistency mode, uint32_t staleness)
-  : mode_(mode), staleness_(staleness) {
-}
+    : mode_(mode), staleness_(staleness) {}
 
 void consistency_gate::set_members(const std::vector<std::string>& trainers) {
   members_ = std::set<std::string>(trainers.begin(), trainers.end());

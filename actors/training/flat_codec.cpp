@@ -34,14 +34,14 @@ caf::expected<std::vector<float>> floats_of(const tensor_bundle& b, const char* 
       return std::vector<float>{};
     return caf::make_error(training_errc::bad_bundle, std::string{"missing tensor "} + name);
   }
-  if (t->type != dtype::float32 || t->shape.size() != 1
-      || t->data.size() != static_cast<size_t>(t->shape[0]) * sizeof(float))
+  if (t->type != dtype::float32 || t->shape.size() != 1 ||
+      t->data.size() != static_cast<size_t>(t->shape[0]) * sizeof(float))
     return caf::make_error(training_errc::bad_bundle, std::string{"bad tensor "} + name);
   auto n = static_cast<size_t>(t->shape[0]);
   if (expected != 0 && n != expected && !(optional && n == 0))
-    return caf::make_error(training_errc::bad_bundle,
-                           std::string{name} + " has " + std::to_string(n) + " values, expected "
-                             + std::to_string(expected));
+    return caf::make_error(training_errc::bad_bundle, std::string{name} + " has " +
+                                                          std::to_string(n) + " values, expected " +
+                                                          std::to_string(expected));
   std::vector<float> out(n);
   if (n > 0)
     std::memcpy(out.data(), t->data.data(), n * sizeof(float));
@@ -56,8 +56,7 @@ caf::expected<encoded_bundle> encode_values(const float* data, size_t n) {
   return encode(b);
 }
 
-caf::expected<std::vector<float>> decode_values(const encoded_bundle& bytes,
-                                                size_t expected_size) {
+caf::expected<std::vector<float>> decode_values(const encoded_bundle& bytes, size_t expected_size) {
   auto b = decode(bytes);
   if (!b)
     return b.error();

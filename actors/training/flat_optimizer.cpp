@@ -14,7 +14,7 @@ double learning_rate(const optimizer_options& options, uint64_t epoch, uint64_t 
 }
 
 flat_optimizer::flat_optimizer(optimizer_options options, size_t size)
-  : options_(std::move(options)), m_(size, 0.0f) {
+    : options_(std::move(options)), m_(size, 0.0f) {
   if (options_.kind == "adam")
     v_.assign(size, 0.0f);
 }

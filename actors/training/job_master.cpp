@@ -86,13 +86,13 @@ void collect_result(master_actor* self) {
       return;
     }
     self->request(st.members.front().handle, st.opt.request_timeout, train_get_state_atom::value)
-      .then(
-        [self](train_state& s) {
-          self->state.result = std::move(s);
-          self->state.result->step = self->state.progress.steps;
-          deliver_result(self);
-        },
-        [self](caf::error&) { collect_result(self); });
+        .then(
+            [self](train_state& s) {
+              self->state.result = std::move(s);
+              self->state.result->step = self->state.progress.steps;
+              deliver_result(self);
+            },
+            [self](caf::error&) { collect_result(self); });
     return;
   }
   size_t total = 0;
@@ -105,22 +105,22 @@ void collect_result(master_actor* self) {
     auto shard = st.svc.names->get(st.opt.shard_paths[i]);
     auto size = st.opt.shard_sizes[i];
     self->request(shard, st.opt.request_timeout, ps_pull_atom::value, std::string{})
-      .then(
-        [self, values, left, pos, size](ps_params& p) {
-          auto vals = decode_values(p.data, size);
-          if (vals)
-            std::copy(vals->begin(), vals->end(), values->begin() + pos);
-          if (--*left == 0) {
-            flat_state s;
-            s.values = std::move(*values);
-            auto bytes = encode_state(s);
-            if (bytes) {
-              self->state.result = train_state{self->state.progress.steps, std::move(*bytes)};
-              deliver_result(self);
-            }
-          }
-        },
-        [self](caf::error&) { collect_result(self); });
+        .then(
+            [self, values, left, pos, size](ps_params& p) {
+              auto vals = decode_values(p.data, size);
+              if (vals)
+                std::copy(vals->begin(), vals->end(), values->begin() + pos);
+              if (--*left == 0) {
+                flat_state s;
+                s.values = std::move(*values);
+                auto bytes = encode_state(s);
+                if (bytes) {
+                  self->state.result = train_state{self->state.progress.steps, std::move(*bytes)};
+                  deliver_result(self);
+                }
+              }
+            },
+            [self](caf::error&) { collect_result(self); });
     pos += size;
   }
 }
@@ -133,11 +133,10 @@ void start_step(master_actor* self) {
   st.in_flight = true;
   st.reduced.clear();
   auto n = static_cast<uint32_t>(st.members.size());
-  auto lr = learning_rate(st.opt.optimizer, st.progress.epochs_done,
-                          uint64_t{st.opt.batch_size} * n);
+  auto lr =
+      learning_rate(st.opt.optimizer, st.progress.epochs_done, uint64_t{st.opt.batch_size} * n);
   for (uint32_t r = 0; r < n; ++r)
-    self->send(st.members[r].handle,
-               train_step{st.step, r, n, st.members[(r + 1) % n].handle, lr});
+    self->send(st.members[r].handle, train_step{st.step, r, n, st.members[(r + 1) % n].handle, lr});
 }
 
 // Hands `state` to every joiner, makes them members and starts a step.
@@ -176,11 +175,11 @@ void maybe_step(master_actor* self) {
       donor = st.joiners.front().handle;
     }
     self->request(donor, st.opt.request_timeout, train_get_state_atom::value)
-      .then([self](train_state& s) { admit(self, s); },
-            [self](caf::error&) {
-              self->state.admitting = false;
-              maybe_step(self);
-            });
+        .then([self](train_state& s) { admit(self, s); },
+              [self](caf::error&) {
+                self->state.admitting = false;
+                maybe_step(self);
+              });
     return;
   }
   start_step(self);
@@ -214,95 +213,95 @@ caf::behavior master_fun(master_actor* self, job_master_options opt,
   self->state.svc = std::move(svc);
   self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
   return {
-    [self](train_hello_atom, train_hello& h) {
-      auto& st = self->state;
-      self->monitor(h.handle);
-      auto same = [&](const member& m) { return m.id == h.trainer; };
-      // A restarted trainer replaces its previous incarnation, which left the job.
-      auto old = std::find_if(st.members.begin(), st.members.end(), same);
-      if (old != st.members.end() && old->handle != h.handle)
-        remove_member(self, old->handle.address());
-      st.joiners.erase(std::remove_if(st.joiners.begin(), st.joiners.end(), same),
-                       st.joiners.end());
-      if (st.opt.kind == strategy::ps) {
-        st.members.push_back(member{h.trainer, h.handle});
-        ps_membership(self);
-        publish(self);
-        return;
-      }
-      st.joiners.push_back(member{h.trainer, h.handle});
-      maybe_step(self);
-    },
-    [self](train_reduced& r) {
-      auto& st = self->state;
-      if (st.opt.kind == strategy::ps) {
-        st.clocks[r.trainer] = r.step + 1;
-        uint64_t low = UINT64_MAX, high = 0;
-        for (auto& m : st.members) {
-          auto c = st.clocks.count(m.id) ? st.clocks[m.id] : 0;
-          low = std::min(low, c);
-          high = std::max(high, c);
+      [self](train_hello_atom, train_hello& h) {
+        auto& st = self->state;
+        self->monitor(h.handle);
+        auto same = [&](const member& m) { return m.id == h.trainer; };
+        // A restarted trainer replaces its previous incarnation, which left the job.
+        auto old = std::find_if(st.members.begin(), st.members.end(), same);
+        if (old != st.members.end() && old->handle != h.handle)
+          remove_member(self, old->handle.address());
+        st.joiners.erase(std::remove_if(st.joiners.begin(), st.joiners.end(), same),
+                         st.joiners.end());
+        if (st.opt.kind == strategy::ps) {
+          st.members.push_back(member{h.trainer, h.handle});
+          ps_membership(self);
+          publish(self);
+          return;
         }
-        if (!st.members.empty())
-          st.progress.max_staleness = std::max(st.progress.max_staleness, high - low);
+        st.joiners.push_back(member{h.trainer, h.handle});
+        maybe_step(self);
+      },
+      [self](train_reduced& r) {
+        auto& st = self->state;
+        if (st.opt.kind == strategy::ps) {
+          st.clocks[r.trainer] = r.step + 1;
+          uint64_t low = UINT64_MAX, high = 0;
+          for (auto& m : st.members) {
+            auto c = st.clocks.count(m.id) ? st.clocks[m.id] : 0;
+            low = std::min(low, c);
+            high = std::max(high, c);
+          }
+          if (!st.members.empty())
+            st.progress.max_staleness = std::max(st.progress.max_staleness, high - low);
+          st.progress.compute_ns += r.compute_ns;
+          st.progress.comm_ns += r.comm_ns;
+          st.progress.wait_ns += r.wait_ns;
+          if (r.samples > 0) {
+            ++st.progress.steps;
+            st.progress.samples += r.samples;
+            st.progress.loss = r.loss;
+            publish(self);
+          }
+          return;
+        }
+        if (!st.in_flight || r.step != st.step)
+          return;
         st.progress.compute_ns += r.compute_ns;
         st.progress.comm_ns += r.comm_ns;
         st.progress.wait_ns += r.wait_ns;
+        st.reduced.insert(r.trainer);
+        if (st.reduced.size() < st.members.size())
+          return;
+        for (auto& m : st.members)
+          self->send(m.handle, train_commit_atom::value, st.step);
+        st.in_flight = false;
         if (r.samples > 0) {
           ++st.progress.steps;
           st.progress.samples += r.samples;
           st.progress.loss = r.loss;
           publish(self);
+          if (st.opt.save_every > 0 && st.progress.steps % st.opt.save_every == 0 &&
+              !st.members.empty())
+            self->request(st.members.front().handle, st.opt.request_timeout,
+                          train_get_state_atom::value)
+                .then([self](train_state& s) { self->state.saved = std::move(s); },
+                      [](caf::error&) {});
         }
-        return;
-      }
-      if (!st.in_flight || r.step != st.step)
-        return;
-      st.progress.compute_ns += r.compute_ns;
-      st.progress.comm_ns += r.comm_ns;
-      st.progress.wait_ns += r.wait_ns;
-      st.reduced.insert(r.trainer);
-      if (st.reduced.size() < st.members.size())
-        return;
-      for (auto& m : st.members)
-        self->send(m.handle, train_commit_atom::value, st.step);
-      st.in_flight = false;
-      if (r.samples > 0) {
-        ++st.progress.steps;
-        st.progress.samples += r.samples;
-        st.progress.loss = r.loss;
-        publish(self);
-        if (st.opt.save_every > 0 && st.progress.steps % st.opt.save_every == 0
-            && !st.members.empty())
-          self->request(st.members.front().handle, st.opt.request_timeout,
-                        train_get_state_atom::value)
-            .then([self](train_state& s) { self->state.saved = std::move(s); },
-                  [](caf::error&) {});
-      }
-      maybe_step(self);
-    },
-    [self](train_epoch_atom, ingest_epoch_end& e) {
-      auto& st = self->state;
-      if (!st.epochs_seen.insert(e.epoch).second)
-        return;
-      st.progress.epochs_done = st.epochs_seen.size();
-      st.progress.ledger_samples += e.samples;
-      st.progress.epoch = e.epoch + 1;
-      if (e.last && !st.finished) {
-        st.finished = true;
-        st.progress.finished = true;
-        publish(self);
-        collect_result(self);
-      }
-    },
-    [self](train_result_atom) -> caf::result<train_state> {
-      auto& st = self->state;
-      if (st.result)
-        return *st.result;
-      auto rp = self->make_response_promise();
-      st.result_waiters.push_back(rp);
-      return rp;
-    },
+        maybe_step(self);
+      },
+      [self](train_epoch_atom, ingest_epoch_end& e) {
+        auto& st = self->state;
+        if (!st.epochs_seen.insert(e.epoch).second)
+          return;
+        st.progress.epochs_done = st.epochs_seen.size();
+        st.progress.ledger_samples += e.samples;
+        st.progress.epoch = e.epoch + 1;
+        if (e.last && !st.finished) {
+          st.finished = true;
+          st.progress.finished = true;
+          publish(self);
+          collect_result(self);
+        }
+      },
+      [self](train_result_atom) -> caf::result<train_state> {
+        auto& st = self->state;
+        if (st.result)
+          return *st.result;
+        auto rp = self->make_response_promise();
+        st.result_waiters.push_back(rp);
+        return rp;
+      },
   };
 }
 

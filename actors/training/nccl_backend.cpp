@@ -3,8 +3,8 @@
 #include "actors/training/errors.hpp"
 
 #ifdef DMLP_WITH_NCCL
-#  include <cuda_runtime.h>
-#  include <nccl.h>
+#include <cuda_runtime.h>
+#include <nccl.h>
 #endif
 
 namespace dmlp::training {
@@ -36,8 +36,9 @@ caf::expected<std::string> nccl_probe() {
     return caf::make_error(training_errc::nccl_unavailable, "ncclGetVersion failed");
   auto n = device_count();
   if (!n)
-    return caf::make_error(training_errc::nccl_unavailable,
-                           "NCCL " + std::to_string(version) + " linked, but " + to_string(n.error()));
+    return caf::make_error(training_errc::nccl_unavailable, "NCCL " + std::to_string(version) +
+                                                                " linked, but " +
+                                                                to_string(n.error()));
   return "NCCL " + std::to_string(version) + ", " + std::to_string(*n) + " GPU(s)";
 }
 
@@ -64,8 +65,8 @@ caf::error nccl_all_reduce(std::vector<std::vector<float>>& buffers) {
   caf::error failure;
   for (int i = 0; i < ranks && !failure; ++i) {
     cudaSetDevice(i);
-    if (cudaMalloc(reinterpret_cast<void**>(&dev[i]), count * sizeof(float)) != cudaSuccess
-        || cudaStreamCreate(&streams[i]) != cudaSuccess)
+    if (cudaMalloc(reinterpret_cast<void**>(&dev[i]), count * sizeof(float)) != cudaSuccess ||
+        cudaStreamCreate(&streams[i]) != cudaSuccess)
       failure = caf::make_error(training_errc::nccl_unavailable, "cudaMalloc failed");
     else
       cudaMemcpy(dev[i], buffers[i].data(), count * sizeof(float), cudaMemcpyHostToDevice);

@@ -63,8 +63,8 @@ void apply(shard_actor* self, const float* sum, float samples, double lr) {
   for (size_t i = p; i < st.values.size(); ++i)
     st.values[i] = sum[i] * inv;
   ++st.version;
-  if (st.opt.checkpoint_every > 0 && !st.opt.checkpoint_file.empty()
-      && ++st.since_checkpoint >= st.opt.checkpoint_every) {
+  if (st.opt.checkpoint_every > 0 && !st.opt.checkpoint_file.empty() &&
+      ++st.since_checkpoint >= st.opt.checkpoint_every) {
     st.since_checkpoint = 0;
     ps_checkpoint ck;
     ck.index = st.opt.index;
@@ -124,16 +124,16 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
   auto& st = self->state;
   st.opt = std::move(opt);
   st.values = st.opt.initial;
-  st.optimizer = std::make_unique<flat_optimizer>(st.opt.optimizer,
-                                                  std::min(st.opt.params, st.values.size()));
+  st.optimizer =
+      std::make_unique<flat_optimizer>(st.opt.optimizer, std::min(st.opt.params, st.values.size()));
   st.gate = std::make_unique<consistency_gate>(st.opt.mode, st.opt.staleness);
   st.round_sum.assign(st.values.size() + 1, 0.0f);
   if (!st.opt.checkpoint_file.empty()) {
     auto bytes = runtime::read_file(st.opt.checkpoint_file);
     if (bytes) {
       auto ck = decode_checkpoint(*bytes);
-      if (ck && ck->index == st.opt.index && ck->values.size() == st.values.size()
-          && ck->m.size() == st.optimizer->size()) {
+      if (ck && ck->index == st.opt.index && ck->values.size() == st.values.size() &&
+          ck->m.size() == st.optimizer->size()) {
         st.values = std::move(ck->values);
         st.optimizer->first() = std::move(ck->m);
         if (!st.optimizer->second().empty() && ck->v.size() == st.optimizer->size())
@@ -145,45 +145,45 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
     }
   }
   return {
-    [self](ps_push& push) -> caf::result<ps_params> {
-      auto& st = self->state;
-      auto vals = decode_values(push.data, st.values.size());
-      if (!vals)
-        return vals.error();
-      if (push.clock < st.gate->clock(push.trainer)) {
-        // Already applied (a re-push after a lost reply).
-        auto p = slice(self, push.trainer);
+      [self](ps_push& push) -> caf::result<ps_params> {
+        auto& st = self->state;
+        auto vals = decode_values(push.data, st.values.size());
+        if (!vals)
+          return vals.error();
+        if (push.clock < st.gate->clock(push.trainer)) {
+          // Already applied (a re-push after a lost reply).
+          auto p = slice(self, push.trainer);
+          if (!p)
+            return p.error();
+          return std::move(*p);
+        }
+        auto rp = self->make_response_promise();
+        st.waiting[push.trainer] = rp;
+        if (st.gate->push(push.trainer)) {
+          vals->push_back(static_cast<float>(push.samples));
+          apply(self, vals->data(), static_cast<float>(push.samples), push.lr);
+          answer(self);
+        } else {
+          for (size_t i = 0; i < vals->size(); ++i)
+            st.round_sum[i] += (*vals)[i];
+          st.round_sum.back() += static_cast<float>(push.samples);
+          if (push.samples > 0)
+            st.round_lr = push.lr;
+          maybe_close_round(self);
+        }
+        return rp;
+      },
+      [self](ps_pull_atom, const std::string& trainer) -> caf::result<ps_params> {
+        auto p = slice(self, trainer);
         if (!p)
           return p.error();
         return std::move(*p);
-      }
-      auto rp = self->make_response_promise();
-      st.waiting[push.trainer] = rp;
-      if (st.gate->push(push.trainer)) {
-        vals->push_back(static_cast<float>(push.samples));
-        apply(self, vals->data(), static_cast<float>(push.samples), push.lr);
-        answer(self);
-      } else {
-        for (size_t i = 0; i < vals->size(); ++i)
-          st.round_sum[i] += (*vals)[i];
-        st.round_sum.back() += static_cast<float>(push.samples);
-        if (push.samples > 0)
-          st.round_lr = push.lr;
+      },
+      [self](ps_members& m) {
+        self->state.gate->set_members(m.trainers);
         maybe_close_round(self);
-      }
-      return rp;
-    },
-    [self](ps_pull_atom, const std::string& trainer) -> caf::result<ps_params> {
-      auto p = slice(self, trainer);
-      if (!p)
-        return p.error();
-      return std::move(*p);
-    },
-    [self](ps_members& m) {
-      self->state.gate->set_members(m.trainers);
-      maybe_close_round(self);
-      answer(self);
-    },
+        answer(self);
+      },
   };
 }
 
@@ -198,7 +198,7 @@ caf::expected<std::vector<uint8_t>> encode_checkpoint(const ps_checkpoint& ckpt)
   if (!bundle)
     return bundle.error();
   bundle->tensors.push_back(int64_tensor(
-    "meta", {ckpt.index, static_cast<int64_t>(ckpt.version), static_cast<int64_t>(ckpt.rounds)}));
+      "meta", {ckpt.index, static_cast<int64_t>(ckpt.version), static_cast<int64_t>(ckpt.rounds)}));
   for (auto& [trainer, clock] : ckpt.clocks)
     bundle->tensors.push_back(int64_tensor("clock/" + trainer, {static_cast<int64_t>(clock)}));
   auto bytes = encode(*bundle);
@@ -225,8 +225,8 @@ caf::expected<ps_checkpoint> decode_checkpoint(const std::vector<uint8_t>& file)
   out.t = state->t;
   bool have_meta = false;
   for (auto& t : bundle->tensors) {
-    if (t.type != dtype::int64 || t.shape.size() != 1
-        || t.data.size() != static_cast<size_t>(t.shape[0]) * sizeof(int64_t))
+    if (t.type != dtype::int64 || t.shape.size() != 1 ||
+        t.data.size() != static_cast<size_t>(t.shape[0]) * sizeof(int64_t))
       continue;
     std::vector<int64_t> xs(static_cast<size_t>(t.shape[0]));
     if (!xs.empty())

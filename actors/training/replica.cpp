@@ -41,13 +41,12 @@ const tensor* find(const tensor_bundle& b, const char* name) {
 
 } // namespace
 
-replica::replica(std::unique_ptr<impl> state) : impl_(std::move(state)) {
-}
+replica::replica(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
 
 replica::~replica() = default;
 
-caf::expected<std::unique_ptr<replica>>
-replica::create(const std::string& architecture, uint64_t seed, uint32_t threads) {
+caf::expected<std::unique_ptr<replica>> replica::create(const std::string& architecture,
+                                                        uint64_t seed, uint32_t threads) {
   auto st = std::make_unique<impl>();
   try {
     // The global torch generator is shared by every replica in the process.
@@ -95,10 +94,11 @@ caf::expected<step_output> replica::compute(const encoded_bundle& batch,
     return bundle.error();
   auto images = find(*bundle, "images");
   auto labels = find(*bundle, "labels");
-  if (!images || !labels || images->type != dtype::float32 || labels->type != dtype::int64
-      || images->shape.size() != 4 || labels->shape.size() != 1
-      || images->shape[0] != labels->shape[0] || labels->shape[0] <= 0)
-    return caf::make_error(training_errc::bad_bundle, "batch needs images [n,c,h,w] and labels [n]");
+  if (!images || !labels || images->type != dtype::float32 || labels->type != dtype::int64 ||
+      images->shape.size() != 4 || labels->shape.size() != 1 ||
+      images->shape[0] != labels->shape[0] || labels->shape[0] <= 0)
+    return caf::make_error(training_errc::bad_bundle,
+                           "batch needs images [n,c,h,w] and labels [n]");
   step_output out;
   out.samples = static_cast<uint32_t>(labels->shape[0]);
   exchange.assign(exchange_size(), 0.0f);
@@ -110,7 +110,7 @@ caf::expected<step_output> replica::compute(const encoded_bundle& batch,
         p.grad().zero_();
     auto logits = impl_->module->forward(x);
     auto loss = torch::nn::functional::cross_entropy(
-      logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     loss.backward();
     out.loss = loss.item<double>() / out.samples;
     size_t pos = 0;
@@ -155,9 +155,8 @@ void replica::write_values(const float* values) {
     }
 }
 
-caf::expected<double> replica::evaluate(const float* images, const uint8_t* labels,
-                                        size_t count, uint32_t channels, uint32_t height,
-                                        uint32_t width) {
+caf::expected<double> replica::evaluate(const float* images, const uint8_t* labels, size_t count,
+                                        uint32_t channels, uint32_t height, uint32_t width) {
   if (count == 0)
     return 0.0;
   int64_t correct = 0;
@@ -171,7 +170,7 @@ caf::expected<double> replica::evaluate(const float* images, const uint8_t* labe
                                 {n, channels, height, width}, torch::kFloat32);
       auto pred = impl_->module->forward(x).argmax(1);
       auto y = torch::from_blob(const_cast<uint8_t*>(labels + first), {n}, torch::kUInt8)
-                 .to(torch::kInt64);
+                   .to(torch::kInt64);
       correct += pred.eq(y).sum().item<int64_t>();
     }
     impl_->module->train();

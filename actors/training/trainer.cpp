@@ -8,13 +8,13 @@
 
 #include <caf/all.hpp>
 
-#include "messages/ingest_errors.hpp"
 #include "actors/training/errors.hpp"
 #include "actors/training/flat_codec.hpp"
 #include "actors/training/replica.hpp"
 #include "actors/training/ring_schedule.hpp"
 #include "messages/atoms.hpp"
 #include "messages/ingest.hpp"
+#include "messages/ingest_errors.hpp"
 #include "messages/training.hpp"
 #include "messages/type_ids.hpp"
 
@@ -26,7 +26,7 @@ using clock_type = std::chrono::steady_clock;
 
 uint64_t ns_since(clock_type::time_point t) {
   return static_cast<uint64_t>(
-    std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - t).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - t).count());
 }
 
 struct trainer_state {
@@ -89,15 +89,15 @@ void ack_batch(trainer_actor* self, const ingest_batch& b, uint32_t attempt = 0)
     st.coordinator = lookup(self, st.opt.coordinator_path);
   ingest_ack ack{st.id, b.epoch, b.batch, 1};
   self->request(st.coordinator, st.opt.request_timeout, ack)
-    .then([] {},
-          [self, b, attempt](caf::error& err) {
-            // not_outstanding: the batch went elsewhere after a coordinator restart; drop it.
-            if (err == ingest::ingest_errc::not_outstanding || attempt >= 20)
-              return;
-            self->state.coordinator = {};
-            self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
-            ack_batch(self, b, attempt + 1);
-          });
+      .then([] {},
+            [self, b, attempt](caf::error& err) {
+              // not_outstanding: the batch went elsewhere after a coordinator restart; drop it.
+              if (err == ingest::ingest_errc::not_outstanding || attempt >= 20)
+                return;
+              self->state.coordinator = {};
+              self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
+              ack_batch(self, b, attempt + 1);
+            });
 }
 
 void register_with_coordinator(trainer_actor* self) {
@@ -109,19 +109,19 @@ void register_with_coordinator(trainer_actor* self) {
   }
   self->monitor(st.coordinator);
   self->request(st.coordinator, st.opt.request_timeout, ingest_register{st.id, st.opt.window})
-    .then(
-      [self](ingest_job& job) {
-        auto& st = self->state;
-        st.registered = true;
-        st.batch_epoch = job.epoch;
-        st.global_batch = job.batch_size;
-        self->request(st.coordinator, st.opt.request_timeout, ingest_credit{st.id, job.window})
-          .then([] {}, [](caf::error&) {});
-      },
-      [self](caf::error&) {
-        self->state.coordinator = {};
-        self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
-      });
+      .then(
+          [self](ingest_job& job) {
+            auto& st = self->state;
+            st.registered = true;
+            st.batch_epoch = job.epoch;
+            st.global_batch = job.batch_size;
+            self->request(st.coordinator, st.opt.request_timeout, ingest_credit{st.id, job.window})
+                .then([] {}, [](caf::error&) {});
+          },
+          [self](caf::error&) {
+            self->state.coordinator = {};
+            self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
+          });
 }
 
 void reattach(trainer_actor* self) {
@@ -140,12 +140,12 @@ void reattach(trainer_actor* self) {
   st.coordinator = current;
   self->monitor(current);
   self->request(current, st.opt.request_timeout, ingest_credit{st.id, 0})
-    .then([] {},
-          [self](caf::error& err) {
-            if (err == ingest::ingest_errc::unknown_trainer)
-              self->state.registered = false;
-            self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
-          });
+      .then([] {},
+            [self](caf::error& err) {
+              if (err == ingest::ingest_errc::unknown_trainer)
+                self->state.registered = false;
+              self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
+            });
 }
 
 void adopt_state(trainer_actor* self, const train_state& s) {
@@ -353,18 +353,18 @@ void push_shard(trainer_actor* self, size_t i, uint64_t clock, uint64_t samples,
     return;
   }
   self->request(st.shards[i], st.opt.request_timeout, ps_push{st.id, clock, samples, lr, *vals})
-    .then([self, i, clock](ps_params& p) { on_shard_reply(self, i, clock, p); },
-          [self, i, clock, samples, lr, attempt](caf::error&) {
-            // The shard died or restarted: find its new instance and push again (it drops
-            // pushes it already applied).
-            auto& st = self->state;
-            if (!st.pushing || st.clock != clock || st.replied[i])
-              return;
-            st.shards[i] = {};
-            if (attempt < 200)
-              self->delayed_send(self, self->state.opt.retry_interval, ps_pull_atom::value,
-                                 static_cast<uint64_t>(i), clock, samples, lr, attempt + 1);
-          });
+      .then([self, i, clock](ps_params& p) { on_shard_reply(self, i, clock, p); },
+            [self, i, clock, samples, lr, attempt](caf::error&) {
+              // The shard died or restarted: find its new instance and push again (it drops
+              // pushes it already applied).
+              auto& st = self->state;
+              if (!st.pushing || st.clock != clock || st.replied[i])
+                return;
+              st.shards[i] = {};
+              if (attempt < 200)
+                self->delayed_send(self, self->state.opt.retry_interval, ps_pull_atom::value,
+                                   static_cast<uint64_t>(i), clock, samples, lr, attempt + 1);
+            });
 }
 
 void ps_step(trainer_actor* self) {
@@ -421,23 +421,23 @@ void pull_all(trainer_actor* self) {
     if (!st.shards[i])
       st.shards[i] = lookup(self, st.opt.shard_paths[i]);
     self->request(st.shards[i], st.opt.request_timeout, ps_pull_atom::value, st.id)
-      .then(
-        [self, i, left](ps_params& p) {
-          auto& st = self->state;
-          auto vals = decode_values(p.data, st.opt.shard_sizes[i]);
-          if (vals)
-            std::copy(vals->begin(), vals->end(), st.values.begin() + st.shard_begin[i]);
-          st.clock = std::max(st.clock, p.clock);
-          if (--*left == 0) {
-            st.model->write_values(st.values.data());
-            st.has_state = true;
-            ps_step(self);
-          }
-        },
-        [self](caf::error&) {
-          self->state.shards.assign(self->state.shards.size(), caf::actor{});
-          self->delayed_send(self, self->state.opt.retry_interval, ps_pull_atom::value);
-        });
+        .then(
+            [self, i, left](ps_params& p) {
+              auto& st = self->state;
+              auto vals = decode_values(p.data, st.opt.shard_sizes[i]);
+              if (vals)
+                std::copy(vals->begin(), vals->end(), st.values.begin() + st.shard_begin[i]);
+              st.clock = std::max(st.clock, p.clock);
+              if (--*left == 0) {
+                st.model->write_values(st.values.data());
+                st.has_state = true;
+                ps_step(self);
+              }
+            },
+            [self](caf::error&) {
+              self->state.shards.assign(self->state.shards.size(), caf::actor{});
+              self->delayed_send(self, self->state.opt.retry_interval, ps_pull_atom::value);
+            });
   }
 }
 
@@ -465,7 +465,8 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
   st.shards.resize(st.opt.shard_paths.size());
   st.master = lookup(self, st.opt.master_path);
   if (!st.master) {
-    self->quit(caf::make_error(training_errc::job_failed, "no job master at " + st.opt.master_path));
+    self->quit(
+        caf::make_error(training_errc::job_failed, "no job master at " + st.opt.master_path));
     return {};
   }
   self->monitor(st.master);
@@ -488,106 +489,107 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
       self->delayed_send(self, st.opt.retry_interval, train_retry_atom::value);
     }
   });
-  self->send(st.master, train_hello_atom::value, train_hello{st.id, caf::actor_cast<caf::actor>(self)});
+  self->send(st.master, train_hello_atom::value,
+             train_hello{st.id, caf::actor_cast<caf::actor>(self)});
   register_with_coordinator(self);
   if (st.opt.kind == strategy::ps)
     pull_all(self);
   return {
-    // -- ingest --------------------------------------------------------------------------
-    [self](ingest_batch& b) {
-      auto& st = self->state;
-      if (!st.seen.emplace(b.epoch, b.batch).second)
-        return;
-      st.batches.push_back(std::move(b));
-      if (st.opt.kind == strategy::allreduce)
-        begin_compute(self);
-      else
-        ps_step(self);
-    },
-    [self](ingest_epoch_end& e) {
-      auto& st = self->state;
-      if (e.last)
-        st.finished = true;
-      self->send(st.master, train_epoch_atom::value, e);
-    },
-    [self](train_retry_atom) {
-      auto& st = self->state;
-      if (!st.coordinator || !st.registered)
-        reattach(self);
-    },
-    // -- job master ----------------------------------------------------------------------
-    [self](train_state_atom, train_state& s) { adopt_state(self, s); },
-    [self](train_get_state_atom) -> caf::result<train_state> {
-      auto s = current_state(self, 0);
-      if (!s)
-        return s.error();
-      return std::move(*s);
-    },
-    [self](train_workers_atom, uint32_t n) { self->state.workers = std::max(1u, n); },
-    // -- all-reduce ----------------------------------------------------------------------
-    [self](train_step& s) {
-      auto& st = self->state;
-      st.step = s;
-      st.computed = false;
-      st.reduced = false;
-      st.workers = s.size;
-      st.wait_start = clock_type::now();
-      if (!st.batches.empty())
-        begin_compute(self);
-      else
-        self->delayed_send(self, st.opt.idle_timeout, train_idle_atom::value, s.step);
-    },
-    [self](train_idle_atom, uint64_t step) {
-      auto& st = self->state;
-      if (st.opt.kind == strategy::ps) {
-        st.idle_armed = false;
-        if (!st.pushing && st.batches.empty() && st.clock == step && !st.finished && st.has_state)
-          empty_push(self);
-        return;
-      }
-      if (st.step && st.step->step == step)
-        begin_compute(self);
-    },
-    [self](train_chunk& c) {
-      auto& st = self->state;
-      if (st.step && c.step == st.step->step && st.computed)
-        handle_chunk(self, c);
-      else if (!st.step || c.step >= st.step->step)
-        st.stash.push_back(std::move(c));
-    },
-    [self](train_commit_atom, uint64_t step) {
-      auto& st = self->state;
-      if (st.opt.kind == strategy::ps) {
-        // A delayed push (push_delay) is due.
-        if (st.pushing && st.clock == step) {
-          auto samples = static_cast<uint64_t>(st.exchange[st.values.size()]);
-          auto lr = learning_rate(st.opt.optimizer, st.batch_epoch, st.global_batch * st.workers);
-          for (size_t i = 0; i < st.shards.size(); ++i)
-            push_shard(self, i, step, samples, lr, 0);
+      // -- ingest --------------------------------------------------------------------------
+      [self](ingest_batch& b) {
+        auto& st = self->state;
+        if (!st.seen.emplace(b.epoch, b.batch).second)
+          return;
+        st.batches.push_back(std::move(b));
+        if (st.opt.kind == strategy::allreduce)
+          begin_compute(self);
+        else
+          ps_step(self);
+      },
+      [self](ingest_epoch_end& e) {
+        auto& st = self->state;
+        if (e.last)
+          st.finished = true;
+        self->send(st.master, train_epoch_atom::value, e);
+      },
+      [self](train_retry_atom) {
+        auto& st = self->state;
+        if (!st.coordinator || !st.registered)
+          reattach(self);
+      },
+      // -- job master ----------------------------------------------------------------------
+      [self](train_state_atom, train_state& s) { adopt_state(self, s); },
+      [self](train_get_state_atom) -> caf::result<train_state> {
+        auto s = current_state(self, 0);
+        if (!s)
+          return s.error();
+        return std::move(*s);
+      },
+      [self](train_workers_atom, uint32_t n) { self->state.workers = std::max(1u, n); },
+      // -- all-reduce ----------------------------------------------------------------------
+      [self](train_step& s) {
+        auto& st = self->state;
+        st.step = s;
+        st.computed = false;
+        st.reduced = false;
+        st.workers = s.size;
+        st.wait_start = clock_type::now();
+        if (!st.batches.empty())
+          begin_compute(self);
+        else
+          self->delayed_send(self, st.opt.idle_timeout, train_idle_atom::value, s.step);
+      },
+      [self](train_idle_atom, uint64_t step) {
+        auto& st = self->state;
+        if (st.opt.kind == strategy::ps) {
+          st.idle_armed = false;
+          if (!st.pushing && st.batches.empty() && st.clock == step && !st.finished && st.has_state)
+            empty_push(self);
+          return;
         }
-        return;
-      }
-      if (!st.step || st.step->step != step || !st.reduced)
-        return;
-      apply_sum(self, st.step->lr);
-      if (st.used_batch) {
-        ack_batch(self, st.batches.front());
-        st.batches.pop_front();
-      }
-      st.step.reset();
-    },
-    [self](train_abort_atom, uint64_t step) {
-      auto& st = self->state;
-      if (st.step && st.step->step == step)
+        if (st.step && st.step->step == step)
+          begin_compute(self);
+      },
+      [self](train_chunk& c) {
+        auto& st = self->state;
+        if (st.step && c.step == st.step->step && st.computed)
+          handle_chunk(self, c);
+        else if (!st.step || c.step >= st.step->step)
+          st.stash.push_back(std::move(c));
+      },
+      [self](train_commit_atom, uint64_t step) {
+        auto& st = self->state;
+        if (st.opt.kind == strategy::ps) {
+          // A delayed push (push_delay) is due.
+          if (st.pushing && st.clock == step) {
+            auto samples = static_cast<uint64_t>(st.exchange[st.values.size()]);
+            auto lr = learning_rate(st.opt.optimizer, st.batch_epoch, st.global_batch * st.workers);
+            for (size_t i = 0; i < st.shards.size(); ++i)
+              push_shard(self, i, step, samples, lr, 0);
+          }
+          return;
+        }
+        if (!st.step || st.step->step != step || !st.reduced)
+          return;
+        apply_sum(self, st.step->lr);
+        if (st.used_batch) {
+          ack_batch(self, st.batches.front());
+          st.batches.pop_front();
+        }
         st.step.reset();
-    },
-    [self](ps_pull_atom) { pull_all(self); },
-    [self](ps_pull_atom, uint64_t i, uint64_t clock, uint64_t samples, double lr,
-           uint32_t attempt) {
-      auto& st = self->state;
-      if (st.pushing && st.clock == clock && i < st.replied.size() && !st.replied[i])
-        push_shard(self, static_cast<size_t>(i), clock, samples, lr, attempt);
-    },
+      },
+      [self](train_abort_atom, uint64_t step) {
+        auto& st = self->state;
+        if (st.step && st.step->step == step)
+          st.step.reset();
+      },
+      [self](ps_pull_atom) { pull_all(self); },
+      [self](ps_pull_atom, uint64_t i, uint64_t clock, uint64_t samples, double lr,
+             uint32_t attempt) {
+        auto& st = self->state;
+        if (st.pushing && st.clock == clock && i < st.replied.size() && !st.replied[i])
+          push_shard(self, static_cast<size_t>(i), clock, samples, lr, attempt);
+      },
   };
 }
 

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/training/flat_optimizer.hpp"
 #include "actors/training/consistency_gate.hpp"
+#include "actors/training/flat_optimizer.hpp"
 #include "runtime/child_spec.hpp"
 
 namespace dmlp::training {

@@ -23,8 +23,7 @@ std::string hex(const unsigned char* data, unsigned int size) {
 }
 
 /// Feeds chunks from `next` into one SHA-256 context.
-template <class Feed>
-std::string sha256(Feed feed) {
+template <class Feed> std::string sha256(Feed feed) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();

@@ -25,8 +25,8 @@ std::vector<std::string> split(const std::string& expr) {
 }
 
 /// Follows parts[from..] into `value`.
-caf::expected<json> descend(const json& value, const std::vector<std::string>& parts,
-                            size_t from, const std::string& expr) {
+caf::expected<json> descend(const json& value, const std::vector<std::string>& parts, size_t from,
+                            const std::string& expr) {
   const json* at = &value;
   for (size_t i = from; i < parts.size(); ++i) {
     if (!at->is_object() || !at->contains(parts[i]))
@@ -62,8 +62,7 @@ std::string to_string(instance_state state) {
 }
 
 dag_scheduler::dag_scheduler(workflow_spec spec, std::string run_id)
-  : spec_(std::move(spec)), run_id_(std::move(run_id)), steps_(spec_.steps.size()) {
-}
+    : spec_(std::move(spec)), run_id_(std::move(run_id)), steps_(spec_.steps.size()) {}
 
 void dag_scheduler::restore(const std::string& instance, step_result result, bool memoized) {
   restored_[instance] = {std::move(result), memoized};
@@ -210,12 +209,11 @@ bool dag_scheduler::progress() {
       } else {
         instance_rec probe;
         probe.step = s;
-        auto items = resolve_templates(*spec.items, [&](const std::string& expr) {
-          return lookup(probe, expr);
-        });
+        auto items = resolve_templates(
+            *spec.items, [&](const std::string& expr) { return lookup(probe, expr); });
         if (items && !items->is_array())
-          items = template_error(spec.name + ": for_each must resolve to a list, got " +
-                                 items->dump());
+          items =
+              template_error(spec.name + ": for_each must resolve to a list, got " + items->dump());
         if (!items) {
           st.state = phase::failed;
           failed_ = true;
@@ -239,8 +237,7 @@ bool dag_scheduler::progress() {
 std::vector<dispatch> dag_scheduler::take_ready() {
   std::vector<dispatch> out;
   for (;;) {
-    while (progress()) {
-    }
+    while (progress()) {}
     bool main_busy = false;
     for (size_t i = 0; i < instances_.size(); ++i)
       if ((!exit_instance_ || i != *exit_instance_) && busy(instances_[i].view.state))
@@ -259,9 +256,8 @@ std::vector<dispatch> dag_scheduler::take_ready() {
       if (inst.view.state != instance_state::pending)
         continue;
       const auto& spec = spec_of(inst);
-      auto params = resolve_templates(spec.parameters, [&](const std::string& expr) {
-        return lookup(inst, expr);
-      });
+      auto params = resolve_templates(spec.parameters,
+                                      [&](const std::string& expr) { return lookup(inst, expr); });
       if (!params) {
         failed(inst.view.name, dmlp::describe(params.error()));
         retry = true;
@@ -367,8 +363,7 @@ std::vector<std::string> dag_scheduler::skipped() const {
   return out;
 }
 
-caf::expected<json> dag_scheduler::lookup(const instance_rec& inst,
-                                          const std::string& expr) const {
+caf::expected<json> dag_scheduler::lookup(const instance_rec& inst, const std::string& expr) const {
   auto parts = split(expr);
   if (parts.empty())
     return template_error("empty template");

@@ -11,13 +11,11 @@ std::string memo_key(const std::string& step_type, uint32_t version,
                      const nlohmann::json& parameters, const std::vector<md_output>& inputs) {
   std::vector<std::pair<std::string, std::string>> digests;
   for (const auto& in : inputs)
-    digests.emplace_back(in.name, in.artifact.digest.empty() ? in.artifact.uri
-                                                             : in.artifact.digest);
+    digests.emplace_back(in.name,
+                         in.artifact.digest.empty() ? in.artifact.uri : in.artifact.digest);
   std::sort(digests.begin(), digests.end());
-  nlohmann::json doc = {{"type", step_type},
-                        {"version", version},
-                        {"parameters", parameters},
-                        {"inputs", digests}};
+  nlohmann::json doc = {
+      {"type", step_type}, {"version", version}, {"parameters", parameters}, {"inputs", digests}};
   return digest_of(doc.dump());
 }
 

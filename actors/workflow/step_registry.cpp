@@ -14,28 +14,28 @@ namespace {
 
 caf::behavior function_step(caf::event_based_actor*, step_function run, probe_function probe) {
   return {
-    [run](step_run_atom, const step_request& req) -> caf::result<step_reply> {
-      try {
-        auto reply = run(req);
-        if (!reply)
-          return std::move(reply.error());
-        return std::move(*reply);
-      } catch (const std::exception& e) {
-        return caf::make_error(step_errc::internal, req.instance + ": " + e.what());
-      }
-    },
-    [probe](step_probe_atom, const step_request& req) -> caf::result<std::string> {
-      if (!probe)
-        return std::string{};
-      try {
-        auto token = probe(req);
-        if (!token)
-          return std::move(token.error());
-        return std::move(*token);
-      } catch (const std::exception& e) {
-        return caf::make_error(step_errc::internal, req.instance + ": " + e.what());
-      }
-    },
+      [run](step_run_atom, const step_request& req) -> caf::result<step_reply> {
+        try {
+          auto reply = run(req);
+          if (!reply)
+            return std::move(reply.error());
+          return std::move(*reply);
+        } catch (const std::exception& e) {
+          return caf::make_error(step_errc::internal, req.instance + ": " + e.what());
+        }
+      },
+      [probe](step_probe_atom, const step_request& req) -> caf::result<std::string> {
+        if (!probe)
+          return std::string{};
+        try {
+          auto token = probe(req);
+          if (!token)
+            return std::move(token.error());
+          return std::move(*token);
+        } catch (const std::exception& e) {
+          return caf::make_error(step_errc::internal, req.instance + ": " + e.what());
+        }
+      },
   };
 }
 

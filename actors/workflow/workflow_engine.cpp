@@ -17,8 +17,8 @@
 #include "actors/workflow/workflow_errors.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "runtime/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/errors.hpp"
 
 namespace dmlp::workflow {
 
@@ -67,8 +67,8 @@ double resident_bytes() {
 
 void notify(engine_ptr self, const std::string& instance, const std::string& state) {
   if (self->state.setup.listener)
-    self->send(self->state.setup.listener, wf_step_atom::value, self->state.setup.run_id,
-               instance, state);
+    self->send(self->state.setup.listener, wf_step_atom::value, self->state.setup.run_id, instance,
+               state);
 }
 
 void pump(engine_ptr self);
@@ -79,8 +79,7 @@ void crash(engine_ptr self, const caf::error& err) {
   self->quit(err);
 }
 
-template <class... Ts>
-auto ask_metadata(engine_ptr self, Ts&&... xs) {
+template <class... Ts> auto ask_metadata(engine_ptr self, Ts&&... xs) {
   return self->request(self->state.setup.metadata, self->state.setup.options.metadata_timeout,
                        std::forward<Ts>(xs)...);
 }
@@ -121,8 +120,8 @@ md_execution execution_of(engine_ptr self, const attempt& a, const std::string& 
   md_execution x;
   x.id = a.execution_id;
   x.context_id = self->state.context_id;
-  x.type = a.type != nullptr ? a.type->name + "@" + std::to_string(a.type->version)
-                             : a.job.spec->type;
+  x.type =
+      a.type != nullptr ? a.type->name + "@" + std::to_string(a.type->version) : a.job.spec->type;
   x.name = a.job.instance;
   x.state = state;
   x.start_ms = a.start_ms;
@@ -156,8 +155,8 @@ void fail_attempt(engine_ptr self, const std::string& instance, caf::error err) 
     auto a = std::move(i->second);
     self->state.running.erase(i);
     stop_step(self, a);
-    auto verdict = classify_failure(failure_info{err, std::max(peak, a.peak_memory),
-                                                 a.job.memory_mb});
+    auto verdict =
+        classify_failure(failure_info{err, std::max(peak, a.peak_memory), a.job.memory_mb});
     auto decision = a.job.exit_handler ? retry_decision{}
                                        : decide_retry(a.job.spec->retry, a.job.attempt, verdict);
     auto reason = dmlp::describe(err);
@@ -173,19 +172,19 @@ void fail_attempt(engine_ptr self, const std::string& instance, caf::error err) 
     rec.inputs = inputs_of(a);
     auto record_and_continue = [self, instance, decision, verdict, reason, rec] {
       ask_metadata(self, md_record_atom::value, rec)
-        .then(
-          [self, instance, decision, verdict, reason](const md_record_ack&) {
-            if (decision.retry) {
-              notify(self, instance, "retrying");
-              self->state.dag->retry_later(instance, verdict.next_memory_mb);
-              self->delayed_send(self, decision.delay, wf_retry_atom::value, instance);
-            } else {
-              notify(self, instance, "failed");
-              self->state.dag->failed(instance, reason);
-            }
-            pump(self);
-          },
-          [self](caf::error& e) { crash(self, e); });
+          .then(
+              [self, instance, decision, verdict, reason](const md_record_ack&) {
+                if (decision.retry) {
+                  notify(self, instance, "retrying");
+                  self->state.dag->retry_later(instance, verdict.next_memory_mb);
+                  self->delayed_send(self, decision.delay, wf_retry_atom::value, instance);
+                } else {
+                  notify(self, instance, "failed");
+                  self->state.dag->failed(instance, reason);
+                }
+                pump(self);
+              },
+              [self](caf::error& e) { crash(self, e); });
     };
     record_and_continue();
   };
@@ -195,15 +194,15 @@ void fail_attempt(engine_ptr self, const std::string& instance, caf::error err) 
     return;
   }
   ask_metadata(self, md_get_smp_atom::value, exec_id)
-    .then(
-      [finish](const std::vector<md_sample>& samples) {
-        double peak = 0;
-        for (const auto& s : samples)
-          if (s.kind == "memory")
-            peak = std::max(peak, s.value);
-        finish(peak);
-      },
-      [finish](caf::error&) { finish(0); });
+      .then(
+          [finish](const std::vector<md_sample>& samples) {
+            double peak = 0;
+            for (const auto& s : samples)
+              if (s.kind == "memory")
+                peak = std::max(peak, s.value);
+            finish(peak);
+          },
+          [finish](caf::error&) { finish(0); });
 }
 
 /// Records a successful attempt, stores the memo entry and continues.
@@ -227,38 +226,38 @@ void complete_attempt(engine_ptr self, const std::string& instance, step_reply r
   rec.inputs = inputs_of(a);
   rec.outputs = reply.artifacts;
   ask_metadata(self, md_record_atom::value, rec)
-    .then(
-      [self, instance, outputs, artifacts = reply.artifacts](const md_record_ack& ack) mutable {
-        auto i = self->state.running.find(instance);
-        if (i == self->state.running.end())
-          return;
-        auto a = std::move(i->second);
-        self->state.running.erase(i);
-        for (size_t k = 0; k < artifacts.size() && k < ack.artifact_ids.size(); ++k)
-          artifacts[k].artifact.id = ack.artifact_ids[k];
-        step_result result{outputs, artifacts};
-        auto done = [self, instance, result] {
-          notify(self, instance, "complete");
-          self->state.dag->succeeded(instance, result, false);
-          pump(self);
-        };
-        if (a.memo_key.empty()) {
-          done();
-          return;
-        }
-        md_memo_entry entry;
-        entry.key = a.memo_key;
-        entry.step_type = a.type->name + "@" + std::to_string(a.type->version);
-        entry.execution_id = ack.execution_id;
-        entry.outputs = outputs.dump();
-        entry.artifacts = artifacts;
-        entry.content_token = a.content_token;
-        entry.created_ms = now(self);
-        entry.last_hit_ms = entry.created_ms;
-        ask_metadata(self, md_memo_put_atom::value, entry)
-          .then([done](bool) { done(); }, [self](caf::error& e) { crash(self, e); });
-      },
-      [self](caf::error& e) { crash(self, e); });
+      .then(
+          [self, instance, outputs, artifacts = reply.artifacts](const md_record_ack& ack) mutable {
+            auto i = self->state.running.find(instance);
+            if (i == self->state.running.end())
+              return;
+            auto a = std::move(i->second);
+            self->state.running.erase(i);
+            for (size_t k = 0; k < artifacts.size() && k < ack.artifact_ids.size(); ++k)
+              artifacts[k].artifact.id = ack.artifact_ids[k];
+            step_result result{outputs, artifacts};
+            auto done = [self, instance, result] {
+              notify(self, instance, "complete");
+              self->state.dag->succeeded(instance, result, false);
+              pump(self);
+            };
+            if (a.memo_key.empty()) {
+              done();
+              return;
+            }
+            md_memo_entry entry;
+            entry.key = a.memo_key;
+            entry.step_type = a.type->name + "@" + std::to_string(a.type->version);
+            entry.execution_id = ack.execution_id;
+            entry.outputs = outputs.dump();
+            entry.artifacts = artifacts;
+            entry.content_token = a.content_token;
+            entry.created_ms = now(self);
+            entry.last_hit_ms = entry.created_ms;
+            ask_metadata(self, md_memo_put_atom::value, entry)
+                .then([done](bool) { done(); }, [self](caf::error& e) { crash(self, e); });
+          },
+          [self](caf::error& e) { crash(self, e); });
 }
 
 /// Records the attempt as running, then asks the step actor to run it.
@@ -268,38 +267,39 @@ void run_attempt(engine_ptr self, const std::string& instance) {
   md_execution_record rec;
   rec.execution = execution_of(self, a, "running");
   ask_metadata(self, md_record_atom::value, rec)
-    .then(
-      [self, instance](const md_record_ack& ack) {
-        auto i = self->state.running.find(instance);
-        if (i == self->state.running.end())
-          return;
-        auto& a = i->second;
-        a.execution_id = ack.execution_id;
-        notify(self, instance, "running");
-        if (!a.actor)
-          a.actor = spawn_step(self, *a.type);
-        auto req = make_request(self, a);
-        std::error_code ec;
-        std::filesystem::create_directories(req.work_dir, ec);
-        auto timeout = a.job.spec->timeout.count() > 0 ? a.job.spec->timeout
-                                                       : self->state.setup.options.step_timeout;
-        self->request(a.actor, timeout, step_run_atom::value, req)
-          .then([self, instance](step_reply& reply) { complete_attempt(self, instance, reply); },
-                [self, instance, timeout](caf::error& err) {
-                  if (err.category() == caf::atom("system") &&
-                      static_cast<caf::sec>(err.code()) == caf::sec::request_timeout)
-                    err = caf::make_error(workflow_errc::step_timeout,
-                                          instance + ": no answer within " +
-                                            std::to_string(timeout.count()) + " ms");
-                  fail_attempt(self, instance, err);
-                });
-        if (!self->state.sampling && self->state.setup.options.sample_interval.count() > 0) {
-          self->state.sampling = true;
-          self->delayed_send(self, self->state.setup.options.sample_interval,
-                             wf_sample_atom::value);
-        }
-      },
-      [self](caf::error& e) { crash(self, e); });
+      .then(
+          [self, instance](const md_record_ack& ack) {
+            auto i = self->state.running.find(instance);
+            if (i == self->state.running.end())
+              return;
+            auto& a = i->second;
+            a.execution_id = ack.execution_id;
+            notify(self, instance, "running");
+            if (!a.actor)
+              a.actor = spawn_step(self, *a.type);
+            auto req = make_request(self, a);
+            std::error_code ec;
+            std::filesystem::create_directories(req.work_dir, ec);
+            auto timeout = a.job.spec->timeout.count() > 0 ? a.job.spec->timeout
+                                                           : self->state.setup.options.step_timeout;
+            self->request(a.actor, timeout, step_run_atom::value, req)
+                .then([self,
+                       instance](step_reply& reply) { complete_attempt(self, instance, reply); },
+                      [self, instance, timeout](caf::error& err) {
+                        if (err.category() == caf::atom("system") &&
+                            static_cast<caf::sec>(err.code()) == caf::sec::request_timeout)
+                          err = caf::make_error(workflow_errc::step_timeout,
+                                                instance + ": no answer within " +
+                                                    std::to_string(timeout.count()) + " ms");
+                        fail_attempt(self, instance, err);
+                      });
+            if (!self->state.sampling && self->state.setup.options.sample_interval.count() > 0) {
+              self->state.sampling = true;
+              self->delayed_send(self, self->state.setup.options.sample_interval,
+                                 wf_sample_atom::value);
+            }
+          },
+          [self](caf::error& e) { crash(self, e); });
 }
 
 /// Reuses a memo entry: records a memoized execution linked to the entry's artifacts.
@@ -316,23 +316,23 @@ void reuse_memo(engine_ptr self, const std::string& instance, md_memo_entry entr
   rec.inputs = inputs_of(a);
   rec.outputs = entry.artifacts;
   ask_metadata(self, md_memo_hit_atom::value, entry.key, now(self))
-    .then([](bool) {}, [](caf::error&) {});
+      .then([](bool) {}, [](caf::error&) {});
   ask_metadata(self, md_record_atom::value, rec)
-    .then(
-      [self, instance, entry](const md_record_ack&) {
-        auto i = self->state.running.find(instance);
-        if (i == self->state.running.end())
-          return;
-        stop_step(self, i->second);
-        self->state.running.erase(i);
-        auto outputs = json::parse(entry.outputs, nullptr, false);
-        if (outputs.is_discarded())
-          outputs = json::object();
-        notify(self, instance, "memoized");
-        self->state.dag->succeeded(instance, step_result{outputs, entry.artifacts}, true);
-        pump(self);
-      },
-      [self](caf::error& e) { crash(self, e); });
+      .then(
+          [self, instance, entry](const md_record_ack&) {
+            auto i = self->state.running.find(instance);
+            if (i == self->state.running.end())
+              return;
+            stop_step(self, i->second);
+            self->state.running.erase(i);
+            auto outputs = json::parse(entry.outputs, nullptr, false);
+            if (outputs.is_discarded())
+              outputs = json::object();
+            notify(self, instance, "memoized");
+            self->state.dag->succeeded(instance, step_result{outputs, entry.artifacts}, true);
+            pump(self);
+          },
+          [self](caf::error& e) { crash(self, e); });
 }
 
 /// Looks the instance up in the memo cache (after probing its content when the type can).
@@ -343,22 +343,23 @@ void check_memo(engine_ptr self, const std::string& instance) {
       return;
     i->second.content_token = token;
     ask_metadata(self, md_memo_get_atom::value, i->second.memo_key)
-      .then(
-        [self, instance, token](const md_memo_lookup& found) {
-          auto i = self->state.running.find(instance);
-          if (i == self->state.running.end())
-            return;
-          auto outcome = decide_memo(found, now(self), i->second.job.spec->memoize.max_age, token);
-          if (outcome == memo_outcome::hit) {
-            reuse_memo(self, instance, found.entry);
-            return;
-          }
-          if (outcome != memo_outcome::miss)
-            ask_metadata(self, md_memo_del_atom::value, found.entry.key)
-              .then([](bool) {}, [](caf::error&) {});
-          run_attempt(self, instance);
-        },
-        [self](caf::error& e) { crash(self, e); });
+        .then(
+            [self, instance, token](const md_memo_lookup& found) {
+              auto i = self->state.running.find(instance);
+              if (i == self->state.running.end())
+                return;
+              auto outcome =
+                  decide_memo(found, now(self), i->second.job.spec->memoize.max_age, token);
+              if (outcome == memo_outcome::hit) {
+                reuse_memo(self, instance, found.entry);
+                return;
+              }
+              if (outcome != memo_outcome::miss)
+                ask_metadata(self, md_memo_del_atom::value, found.entry.key)
+                    .then([](bool) {}, [](caf::error&) {});
+              run_attempt(self, instance);
+            },
+            [self](caf::error& e) { crash(self, e); });
   };
   auto& a = self->state.running.at(instance);
   if (!a.type->probes) {
@@ -369,8 +370,8 @@ void check_memo(engine_ptr self, const std::string& instance) {
   auto timeout = a.job.spec->timeout.count() > 0 ? a.job.spec->timeout
                                                  : self->state.setup.options.step_timeout;
   self->request(a.actor, timeout, step_probe_atom::value, make_request(self, a))
-    .then([lookup](std::string& token) { lookup(token); },
-          [self, instance](caf::error& err) { fail_attempt(self, instance, err); });
+      .then([lookup](std::string& token) { lookup(token); },
+            [self, instance](caf::error& err) { fail_attempt(self, instance, err); });
 }
 
 void launch(engine_ptr self, dispatch job) {
@@ -409,15 +410,15 @@ void finalize(engine_ptr self) {
   st.context_properties["skipped"] = st.dag->skipped();
   ctx.properties = st.context_properties.dump();
   ask_metadata(self, md_put_ctx_atom::value, ctx)
-    .then(
-      [self](int64_t) {
-        auto& st = self->state;
-        if (st.setup.listener)
-          self->send(st.setup.listener, wf_done_atom::value, st.setup.run_id, st.dag->status(),
-                     st.dag->failure());
-        self->quit();
-      },
-      [self](caf::error& e) { crash(self, e); });
+      .then(
+          [self](int64_t) {
+            auto& st = self->state;
+            if (st.setup.listener)
+              self->send(st.setup.listener, wf_done_atom::value, st.setup.run_id, st.dag->status(),
+                         st.dag->failure());
+            self->quit();
+          },
+          [self](caf::error& e) { crash(self, e); });
 }
 
 void pump(engine_ptr self) {
@@ -453,7 +454,7 @@ void restore(engine_ptr self, const md_run_detail& detail) {
       rec.execution.end_ms = now(self);
       rec.execution.exit_reason = "the engine stopped during this attempt; resumed elsewhere";
       ask_metadata(self, md_record_atom::value, rec)
-        .then([](const md_record_ack&) {}, [self](caf::error& e) { crash(self, e); });
+          .then([](const md_record_ack&) {}, [self](caf::error& e) { crash(self, e); });
     }
   }
 }
@@ -478,88 +479,88 @@ caf::behavior engine_behavior(engine_ptr self, run_setup setup) {
       caf::anon_send_exit(step, caf::exit_reason::kill);
   });
   ask_metadata(self, md_get_ctx_atom::value, std::string{"pipeline_run"}, st.setup.run_id)
-    .then(
-      [self](md_context& ctx) {
-        auto& st = self->state;
-        st.context_id = ctx.id;
-        auto props = json::parse(ctx.properties, nullptr, false);
-        if (props.is_discarded() || !props.contains("spec")) {
-          crash(self, caf::make_error(workflow_errc::unknown_run,
-                                      st.setup.run_id + ": the recorded run has no spec"));
-          return;
-        }
-        st.context_properties = props;
-        auto spec = workflow_spec::from_json(props["spec"], st.setup.run_id);
-        if (!spec) {
-          crash(self, spec.error());
-          return;
-        }
-        start_run(self, std::move(*spec));
-        if (ctx.state != "running") {
-          if (st.setup.listener)
-            self->send(st.setup.listener, wf_done_atom::value, st.setup.run_id, ctx.state,
-                       props.value("failure", std::string{}));
-          self->quit();
-          return;
-        }
-        ask_metadata(self, md_show_run_atom::value, st.setup.run_id)
-          .then(
-            [self](const md_run_detail& detail) {
-              restore(self, detail);
-              pump(self);
-            },
-            [self](caf::error& e) { crash(self, e); });
-      },
-      [self](caf::error& err) {
-        auto& st = self->state;
-        bool absent = is_metadata_error(err, metadata_errc::not_found);
-        if (!absent) {
-          crash(self, err);
-          return;
-        }
-        if (!st.setup.spec) {
-          crash(self, caf::make_error(workflow_errc::unknown_run,
-                                      "no recorded run '" + st.setup.run_id + "'"));
-          return;
-        }
-        md_context ctx;
-        ctx.type = "pipeline_run";
-        ctx.name = st.setup.run_id;
-        ctx.state = "running";
-        st.context_properties = {{"workflow", st.setup.spec->name},
-                                 {"spec", st.setup.spec->to_json()}};
-        ctx.properties = st.context_properties.dump();
-        ask_metadata(self, md_put_ctx_atom::value, ctx)
-          .then(
-            [self](int64_t id) {
-              self->state.context_id = id;
-              start_run(self, *self->state.setup.spec);
-              pump(self);
-            },
-            [self](caf::error& e) { crash(self, e); });
-      });
+      .then(
+          [self](md_context& ctx) {
+            auto& st = self->state;
+            st.context_id = ctx.id;
+            auto props = json::parse(ctx.properties, nullptr, false);
+            if (props.is_discarded() || !props.contains("spec")) {
+              crash(self, caf::make_error(workflow_errc::unknown_run,
+                                          st.setup.run_id + ": the recorded run has no spec"));
+              return;
+            }
+            st.context_properties = props;
+            auto spec = workflow_spec::from_json(props["spec"], st.setup.run_id);
+            if (!spec) {
+              crash(self, spec.error());
+              return;
+            }
+            start_run(self, std::move(*spec));
+            if (ctx.state != "running") {
+              if (st.setup.listener)
+                self->send(st.setup.listener, wf_done_atom::value, st.setup.run_id, ctx.state,
+                           props.value("failure", std::string{}));
+              self->quit();
+              return;
+            }
+            ask_metadata(self, md_show_run_atom::value, st.setup.run_id)
+                .then(
+                    [self](const md_run_detail& detail) {
+                      restore(self, detail);
+                      pump(self);
+                    },
+                    [self](caf::error& e) { crash(self, e); });
+          },
+          [self](caf::error& err) {
+            auto& st = self->state;
+            bool absent = is_metadata_error(err, metadata_errc::not_found);
+            if (!absent) {
+              crash(self, err);
+              return;
+            }
+            if (!st.setup.spec) {
+              crash(self, caf::make_error(workflow_errc::unknown_run,
+                                          "no recorded run '" + st.setup.run_id + "'"));
+              return;
+            }
+            md_context ctx;
+            ctx.type = "pipeline_run";
+            ctx.name = st.setup.run_id;
+            ctx.state = "running";
+            st.context_properties = {{"workflow", st.setup.spec->name},
+                                     {"spec", st.setup.spec->to_json()}};
+            ctx.properties = st.context_properties.dump();
+            ask_metadata(self, md_put_ctx_atom::value, ctx)
+                .then(
+                    [self](int64_t id) {
+                      self->state.context_id = id;
+                      start_run(self, *self->state.setup.spec);
+                      pump(self);
+                    },
+                    [self](caf::error& e) { crash(self, e); });
+          });
   return {
-    [self](wf_retry_atom, const std::string& instance) {
-      if (self->state.dag && self->state.dag->retry_due(instance))
-        pump(self);
-    },
-    [self](wf_sample_atom) {
-      auto& st = self->state;
-      st.sampling = false;
-      std::vector<md_sample> samples;
-      auto rss = resident_bytes();
-      for (auto& kv : st.running) {
-        if (kv.second.execution_id == 0)
-          continue;
-        kv.second.peak_memory = std::max(kv.second.peak_memory, rss);
-        samples.push_back(md_sample{kv.second.execution_id, now(self), "memory", "", rss});
-      }
-      if (samples.empty())
-        return;
-      caf::anon_send(st.setup.metadata, md_samples_atom::value, std::move(samples));
-      st.sampling = true;
-      self->delayed_send(self, st.setup.options.sample_interval, wf_sample_atom::value);
-    },
+      [self](wf_retry_atom, const std::string& instance) {
+        if (self->state.dag && self->state.dag->retry_due(instance))
+          pump(self);
+      },
+      [self](wf_sample_atom) {
+        auto& st = self->state;
+        st.sampling = false;
+        std::vector<md_sample> samples;
+        auto rss = resident_bytes();
+        for (auto& kv : st.running) {
+          if (kv.second.execution_id == 0)
+            continue;
+          kv.second.peak_memory = std::max(kv.second.peak_memory, rss);
+          samples.push_back(md_sample{kv.second.execution_id, now(self), "memory", "", rss});
+        }
+        if (samples.empty())
+          return;
+        caf::anon_send(st.setup.metadata, md_samples_atom::value, std::move(samples));
+        st.sampling = true;
+        self->delayed_send(self, st.setup.options.sample_interval, wf_sample_atom::value);
+      },
   };
 }
 
@@ -572,8 +573,8 @@ caf::actor spawn_workflow_run(caf::actor_system& sys, run_setup setup) {
 runtime::child_spec workflow_run_child(run_setup setup, std::string metadata_path) {
   auto id = "run-" + setup.run_id;
   return runtime::worker(id,
-                         [setup, metadata_path](const runtime::start_context& ctx)
-                           -> caf::expected<caf::actor> {
+                         [setup, metadata_path](
+                             const runtime::start_context& ctx) -> caf::expected<caf::actor> {
                            auto copy = setup;
                            if (!metadata_path.empty() && ctx.services.names) {
                              copy.metadata = ctx.services.names->get(metadata_path);
@@ -583,7 +584,7 @@ runtime::child_spec workflow_run_child(run_setup setup, std::string metadata_pat
                            }
                            return spawn_workflow_run(ctx.system, std::move(copy));
                          })
-    .with_restart(runtime::restart_type::transient);
+      .with_restart(runtime::restart_type::transient);
 }
 
 } // namespace dmlp::workflow

@@ -29,8 +29,7 @@ std::string to_string(workflow_errc code) {
 }
 
 bool is(const caf::error& err, workflow_errc code) {
-  return err && err.category() == caf::atom("workflow") &&
-         err.code() == static_cast<uint8_t>(code);
+  return err && err.category() == caf::atom("workflow") && err.code() == static_cast<uint8_t>(code);
 }
 
 void register_workflow_error_names() {

@@ -48,8 +48,7 @@ json yaml_to_json(const YAML::Node& node) {
           auto v = std::stoll(text, &used);
           if (used == text.size())
             return v;
-        } catch (const std::exception&) {
-        }
+        } catch (const std::exception&) {}
       }
       if (!text.empty() && text.find_first_not_of("+-0123456789.eE") == std::string::npos) {
         try {
@@ -57,8 +56,7 @@ json yaml_to_json(const YAML::Node& node) {
           auto v = std::stod(text, &used);
           if (used == text.size())
             return v;
-        } catch (const std::exception&) {
-        }
+        } catch (const std::exception&) {}
       }
       return text;
     }
@@ -288,7 +286,7 @@ json step_to_json(const step_spec& s) {
 
 caf::expected<std::chrono::milliseconds> parse_duration(const std::string& text) {
   static const std::map<std::string, int64_t> units = {
-    {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"", 1}};
+      {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"", 1}};
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
     ++digits;
@@ -315,7 +313,7 @@ caf::error workflow_spec::validate() const {
     if (n.empty() || n.find_first_of("[]#.{} ") != std::string::npos)
       return caf::make_error(workflow_errc::invalid_spec,
                              name + ": step name '" + n +
-                               "' must be non-empty without []#.{} or spaces");
+                                 "' must be non-empty without []#.{} or spaces");
     if (!names.insert(n).second)
       return caf::make_error(workflow_errc::invalid_spec,
                              name + ": two steps are named '" + n + "'");
@@ -325,14 +323,14 @@ caf::error workflow_spec::validate() const {
     if (auto err = check_name(s.name))
       return err;
     if (s.type.empty())
-      return caf::make_error(workflow_errc::invalid_spec, name + ": step '" + s.name +
-                                                            "' has no type");
+      return caf::make_error(workflow_errc::invalid_spec,
+                             name + ": step '" + s.name + "' has no type");
     bool any_async = false;
     for (const auto& d : s.depends) {
       if (index_of(d.step) < 0)
-        return caf::make_error(workflow_errc::invalid_graph,
-                               name + ": step '" + s.name + "' depends on unknown step '" +
-                                 d.step + "'");
+        return caf::make_error(workflow_errc::invalid_graph, name + ": step '" + s.name +
+                                                                 "' depends on unknown step '" +
+                                                                 d.step + "'");
       if (d.step == s.name)
         return caf::make_error(workflow_errc::invalid_graph,
                                name + ": step '" + s.name + "' depends on itself");
@@ -341,7 +339,7 @@ caf::error workflow_spec::validate() const {
     if (any_async && s.items)
       return caf::make_error(workflow_errc::invalid_spec,
                              name + ": step '" + s.name +
-                               "' cannot both fan out (for_each) and take async inputs");
+                                 "' cannot both fan out (for_each) and take async inputs");
   }
   if (exit_handler) {
     if (auto err = check_name(exit_handler->name))

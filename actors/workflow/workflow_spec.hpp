@@ -91,7 +91,7 @@ struct step_spec {
 
   step_spec() = default;
   step_spec(std::string step_name, std::string step_type)
-    : name(std::move(step_name)), type(std::move(step_type)) {}
+      : name(std::move(step_name)), type(std::move(step_type)) {}
 
   /// Sets one parameter.
   step_spec& with_parameter(const std::string& key, json value) {

@@ -8,10 +8,10 @@
 //   build/bin/dmlp-node --config configs/cluster/worker.yaml --name worker-2 --port 7102
 //       --seeds 127.0.0.1:7100 --data-dir /tmp/dmlp/worker-2   (one line)
 #include <csignal>
-#include <unistd.h>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>

@@ -31,61 +31,62 @@ caf::behavior driver(driver_actor* self, workload_options options, caf::actor po
   self->state.pool = std::move(pool);
   self->send(self, cl_tick_atom::value);
   return {
-    [self](cl_tick_atom) {
-      auto& st = self->state;
-      auto timeout = st.options.period * 5;
-      self->request(st.pool, timeout, which_children_atom::value)
-        .then(
-          [self, timeout](std::vector<child_info>& children) {
-            auto& st = self->state;
-            std::set<std::string> ids;
-            for (auto& c : children) {
-              ids.insert(c.id);
-              if (!c.handle)
-                continue;
-              self->request(c.handle, timeout, cl_work_atom::value, st.completed + 2)
-                .then(
-                  [self, id = c.id](uint64_t, const std::string& node) {
-                    self->state.completed += 1;
-                    self->state.placements[id] = node;
-                  },
-                  [self](const caf::error&) { self->state.failed += 1; });
-            }
-            if (ids.size() >= st.options.replicas || st.starting)
-              return;
-            uint32_t k = 1;
-            while (ids.count(st.options.role + "-" + std::to_string(k)) > 0)
-              ++k;
-            st.starting = true;
-            self->request(st.pool, timeout * 4, start_child_atom::value,
-                          st.options.role + "-" + std::to_string(k), caf::message{})
-              .then([self](const caf::actor&) { self->state.starting = false; },
-                    [self](const caf::error&) { self->state.starting = false; });
-          },
-          [](const caf::error&) {});
-      self->delayed_send(self, st.options.period, cl_tick_atom::value);
-    },
-    [self](cl_wstats_atom) {
-      auto& st = self->state;
-      std::vector<std::string> placements;
-      for (const auto& [id, node] : st.placements)
-        placements.push_back(id + "@" + node);
-      return caf::make_message(st.completed, st.failed, std::move(placements));
-    },
+      [self](cl_tick_atom) {
+        auto& st = self->state;
+        auto timeout = st.options.period * 5;
+        self->request(st.pool, timeout, which_children_atom::value)
+            .then(
+                [self, timeout](std::vector<child_info>& children) {
+                  auto& st = self->state;
+                  std::set<std::string> ids;
+                  for (auto& c : children) {
+                    ids.insert(c.id);
+                    if (!c.handle)
+                      continue;
+                    self->request(c.handle, timeout, cl_work_atom::value, st.completed + 2)
+                        .then(
+                            [self, id = c.id](uint64_t, const std::string& node) {
+                              self->state.completed += 1;
+                              self->state.placements[id] = node;
+                            },
+                            [self](const caf::error&) { self->state.failed += 1; });
+                  }
+                  if (ids.size() >= st.options.replicas || st.starting)
+                    return;
+                  uint32_t k = 1;
+                  while (ids.count(st.options.role + "-" + std::to_string(k)) > 0)
+                    ++k;
+                  st.starting = true;
+                  self->request(st.pool, timeout * 4, start_child_atom::value,
+                                st.options.role + "-" + std::to_string(k), caf::message{})
+                      .then([self](const caf::actor&) { self->state.starting = false; },
+                            [self](const caf::error&) { self->state.starting = false; });
+                },
+                [](const caf::error&) {});
+        self->delayed_send(self, st.options.period, cl_tick_atom::value);
+      },
+      [self](cl_wstats_atom) {
+        auto& st = self->state;
+        std::vector<std::string> placements;
+        for (const auto& [id, node] : st.placements)
+          placements.push_back(id + "@" + node);
+        return caf::make_message(st.completed, st.failed, std::move(placements));
+      },
   };
 }
 
 } // namespace
 
 void register_demo_roles(runtime::role_registry& roles, const std::string& node_name) {
-  roles.add("squarer", [node_name](caf::actor_system& sys,
-                                   const spawn_request&) -> caf::expected<caf::actor> {
-    return sys.spawn([node_name]() -> caf::behavior {
-      return {
-        [node_name](cl_work_atom, uint64_t x) { return caf::make_message(x * x, node_name); },
-      };
-    });
-  });
+  roles.add(
+      "squarer",
+      [node_name](caf::actor_system& sys, const spawn_request&) -> caf::expected<caf::actor> {
+        return sys.spawn([node_name]() -> caf::behavior {
+          return {
+              [node_name](cl_work_atom, uint64_t x) { return caf::make_message(x * x, node_name); },
+          };
+        });
+      });
 }
 
 caf::expected<runtime::child_spec> workload_subtree(const workload_options& options,
@@ -96,21 +97,21 @@ caf::expected<runtime::child_spec> workload_subtree(const workload_options& opti
     return where.error();
   runtime::supervisor_spec pool{"pool", runtime::strategy::simple_one_for_one};
   pool.with_intensity(100, std::chrono::seconds{10})
-    .with_backoff(runtime::backoff_options{std::chrono::milliseconds{50},
-                                           std::chrono::milliseconds{1000}, 0.2,
-                                           std::chrono::seconds{5}})
-    .add(runtime::remote_worker(options.role, options.role, *where, view));
+      .with_backoff(runtime::backoff_options{std::chrono::milliseconds{50},
+                                             std::chrono::milliseconds{1000}, 0.2,
+                                             std::chrono::seconds{5}})
+      .add(runtime::remote_worker(options.role, options.role, *where, view));
   runtime::supervisor_spec tree{"workload", runtime::strategy::rest_for_one};
   tree.add(runtime::supervisor(pool));
-  tree.add(runtime::worker("driver", [options, agent](const runtime::start_context& ctx)
-                                       -> caf::expected<caf::actor> {
-    auto pool = ctx.services.names->get(ctx.path.substr(0, ctx.path.rfind('/')) + "/pool");
-    if (!pool)
-      return caf::make_error(runtime::runtime_errc::start_failed, "workload pool not running");
-    auto handle = ctx.system.spawn(driver, options, pool);
-    caf::anon_send(agent, cl_reg_atom::value, std::string{"workload"}, handle);
-    return handle;
-  }));
+  tree.add(runtime::worker(
+      "driver", [options, agent](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
+        auto pool = ctx.services.names->get(ctx.path.substr(0, ctx.path.rfind('/')) + "/pool");
+        if (!pool)
+          return caf::make_error(runtime::runtime_errc::start_failed, "workload pool not running");
+        auto handle = ctx.system.spawn(driver, options, pool);
+        caf::anon_send(agent, cl_reg_atom::value, std::string{"workload"}, handle);
+        return handle;
+      }));
   return runtime::supervisor(tree);
 }
 

@@ -106,7 +106,8 @@ int chaos_kill(const kill_flags& f) {
   std::cout << "killed " << killed->path << " (actor " << killed->handle.id() << ") with reason "
             << f.reason << std::endl;
   if (f.json)
-    std::cout << nlohmann::json{{"killed", killed->path}, {"actor_id", killed->handle.id()},
+    std::cout << nlohmann::json{{"killed", killed->path},
+                                {"actor_id", killed->handle.id()},
                                 {"reason", f.reason}}
               << std::endl;
   return 0;
@@ -141,8 +142,9 @@ int chaos_node(const std::string& dir, const std::string& node_name, const std::
     return fail("node", "kill(" + std::to_string(n.pid) + ") failed");
   if (sig == SIGKILL)
     runtime::signal_and_wait(n.pid, SIGKILL, std::chrono::seconds{5});
-  std::cout << (action == "kill" ? "killed (SIGKILL) " : action == "stop" ? "froze (SIGSTOP) "
-                                                                           : "resumed (SIGCONT) ")
+  std::cout << (action == "kill"   ? "killed (SIGKILL) "
+                : action == "stop" ? "froze (SIGSTOP) "
+                                   : "resumed (SIGCONT) ")
             << n.name << " pid " << n.pid << std::endl;
   return 0;
 }
@@ -173,7 +175,7 @@ void add_chaos_command(CLI::App& app, command_context& ctx) {
   for (const char* a : {"kill", "stop", "cont", "restart"})
     g->add_flag_callback(std::string{"--"} + a, [action, a] { *action = a; });
   node_cmd->callback(
-    [&ctx, dir, node, action] { ctx.exit_code = chaos_node(*dir, *node, *action); });
+      [&ctx, dir, node, action] { ctx.exit_code = chaos_node(*dir, *node, *action); });
 }
 
 } // namespace dmlp::cli

@@ -65,7 +65,7 @@ int cluster_up(const runtime::local_cluster_options& options, double timeout_s, 
     for (const auto& n : *old)
       if (runtime::process_alive(n.pid))
         return fail("cluster up", n.name + " of a previous cluster still runs (pid " +
-                                    std::to_string(n.pid) + "): run dmlp cluster down first");
+                                      std::to_string(n.pid) + "): run dmlp cluster down first");
   auto dir = nodes->front().config.substr(0, nodes->front().config.rfind('/'));
   for (auto& n : *nodes) {
     if (auto err = runtime::launch_node(dir, opts.node_binary, n))
@@ -102,9 +102,9 @@ int cluster_up(const runtime::local_cluster_options& options, double timeout_s, 
       }
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
   }
-  return fail("cluster up", "only " + std::to_string(up) + " of " +
-                              std::to_string(nodes->size()) + " nodes up after " +
-                              std::to_string(timeout_s) + " s; logs in " + dir);
+  return fail("cluster up", "only " + std::to_string(up) + " of " + std::to_string(nodes->size()) +
+                                " nodes up after " + std::to_string(timeout_s) + " s; logs in " +
+                                dir);
 }
 
 int cluster_down(const std::string& dir, bool json) {
@@ -118,7 +118,7 @@ int cluster_down(const std::string& dir, bool json) {
     if (runtime::process_alive(i->pid)) {
       kill(i->pid, SIGCONT);
       how = runtime::signal_and_wait(i->pid, SIGTERM, std::chrono::seconds{10}) ? "stopped"
-                                                                                   : "killed";
+                                                                                : "killed";
       if (how == "killed")
         runtime::signal_and_wait(i->pid, SIGKILL, std::chrono::seconds{5});
     }
@@ -181,7 +181,7 @@ void add_cluster_command(CLI::App& app, command_context& ctx) {
   down->add_option("--dir", *down_dir, "directory of `cluster up` (default .dmlp-cluster)");
   down->add_flag("--json", *down_json, "print one JSON object last");
   down->callback(
-    [&ctx, down_dir, down_json] { ctx.exit_code = cluster_down(*down_dir, *down_json); });
+      [&ctx, down_dir, down_json] { ctx.exit_code = cluster_down(*down_dir, *down_json); });
 
   auto seeds = std::make_shared<std::string>("127.0.0.1:7100");
   auto config = std::make_shared<std::string>();

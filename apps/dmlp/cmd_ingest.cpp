@@ -14,9 +14,9 @@
 
 #include "actors/ingest/dataset.hpp"
 #include "actors/ingest/disk_cache.hpp"
-#include "messages/ingest_errors.hpp"
 #include "apps/dmlp/command.hpp"
 #include "messages/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 namespace dmlp::cli {
 

@@ -39,10 +39,13 @@ int run_init(const model_flags& f) {
   std::cout << "saved " << f.architecture << " (seed " << f.seed << ") as version " << *version
             << " of " << f.out << std::endl;
   if (f.json)
-    std::cout << nlohmann::json{{"model", f.architecture}, {"name", name}, {"dir", f.out},
-                                {"version", *version}, {"seed", f.seed},
+    std::cout << nlohmann::json{{"model", f.architecture},
+                                {"name", name},
+                                {"dir", f.out},
+                                {"version", *version},
+                                {"seed", f.seed},
                                 {"parameters", meta ? meta->parameters : 0}}
-                   .dump()
+                     .dump()
               << std::endl;
   return 0;
 }
@@ -67,8 +70,11 @@ int run_info(const model_flags& f) {
     std::cout << "version " << v << ": " << m.architecture << " '" << m.name << "', "
               << m.parameters << " parameters, preprocessing " << runner->prep().canonical()
               << "\n";
-    out.push_back({{"version", v}, {"architecture", m.architecture}, {"name", m.name},
-                   {"parameters", m.parameters}, {"metrics", m.metrics}});
+    out.push_back({{"version", v},
+                   {"architecture", m.architecture},
+                   {"name", m.name},
+                   {"parameters", m.parameters},
+                   {"metrics", m.metrics}});
   }
   if (f.json)
     std::cout << nlohmann::json{{"dir", f.dir}, {"versions", out}}.dump() << std::endl;
@@ -83,7 +89,7 @@ void add_model_command(CLI::App& app, command_context& ctx) {
   cmd->require_subcommand(1);
   auto* init = cmd->add_subcommand("init", "Save a freshly initialised model as a new version");
   init->add_option("--model", flags->architecture, "Architecture: cnn, dropout, batch_norm")
-    ->required();
+      ->required();
   init->add_option("--out", flags->out, "Model directory")->required();
   init->add_option("--seed", flags->seed, "Random seed of the initialisation (default 42)");
   init->add_option("--name", flags->name, "Served name (default: the architecture)");

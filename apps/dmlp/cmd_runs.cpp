@@ -62,16 +62,17 @@ int runs_list(const std::string& db, bool json) {
     std::cout << nlohmann::json{{"runs", list}}.dump() << "\n";
     return 0;
   }
-  std::cout << std::left << std::setw(28) << "RUN" << std::setw(20) << "WORKFLOW"
-            << std::setw(11) << "STATE" << std::setw(7) << "EXECS" << std::setw(9) << "COMPLETE"
-            << std::setw(9) << "MEMOIZED" << std::setw(8) << "FAILED" << "STARTED\n";
+  std::cout << std::left << std::setw(28) << "RUN" << std::setw(20) << "WORKFLOW" << std::setw(11)
+            << "STATE" << std::setw(7) << "EXECS" << std::setw(9) << "COMPLETE" << std::setw(9)
+            << "MEMOIZED" << std::setw(8) << "FAILED"
+            << "STARTED\n";
   for (const auto& r : *runs) {
     auto props = nlohmann::json::parse(r.context.properties, nullptr, false);
     std::string workflow = props.is_object() ? props.value("workflow", std::string{}) : "";
     std::cout << std::left << std::setw(28) << r.context.name << std::setw(20) << workflow
-              << std::setw(11) << r.context.state << std::setw(7) << r.executions
-              << std::setw(9) << r.complete << std::setw(9) << r.memoized << std::setw(8)
-              << r.failed << format_time(r.context.created_ms) << "\n";
+              << std::setw(11) << r.context.state << std::setw(7) << r.executions << std::setw(9)
+              << r.complete << std::setw(9) << r.memoized << std::setw(8) << r.failed
+              << format_time(r.context.created_ms) << "\n";
   }
   return 0;
 }
@@ -93,19 +94,20 @@ int runs_show(const std::string& db, const std::string& run, bool json) {
   }
   const auto& c = detail->context;
   auto props = nlohmann::json::parse(c.properties, nullptr, false);
-  std::cout << "run " << c.name << " (" << c.state << "), started "
-            << format_time(c.created_ms) << ", updated " << format_time(c.updated_ms) << "\n";
+  std::cout << "run " << c.name << " (" << c.state << "), started " << format_time(c.created_ms)
+            << ", updated " << format_time(c.updated_ms) << "\n";
   if (props.is_object() && !props.value("failure", std::string{}).empty())
     std::cout << "failure: " << props.value("failure", std::string{}) << "\n";
   std::cout << std::left << std::setw(6) << "ID" << std::setw(22) << "STEP" << std::setw(16)
             << "TYPE" << std::setw(10) << "STATE" << std::setw(8) << "ATTEMPT" << std::setw(10)
-            << "TIME" << std::setw(8) << "SAMPLES" << "EXIT REASON\n";
+            << "TIME" << std::setw(8) << "SAMPLES"
+            << "EXIT REASON\n";
   for (size_t i = 0; i < detail->executions.size(); ++i) {
     const auto& x = detail->executions[i];
     std::cout << std::left << std::setw(6) << x.id << std::setw(22) << x.name << std::setw(16)
-              << x.type << std::setw(10) << x.state << std::setw(8) << x.attempt
-              << std::setw(10) << format_duration(x.start_ms, x.end_ms) << std::setw(8)
-              << detail->sample_counts[i] << x.exit_reason << "\n";
+              << x.type << std::setw(10) << x.state << std::setw(8) << x.attempt << std::setw(10)
+              << format_duration(x.start_ms, x.end_ms) << std::setw(8) << detail->sample_counts[i]
+              << x.exit_reason << "\n";
   }
   if (!detail->artifacts.empty()) {
     std::cout << "artifacts:\n";

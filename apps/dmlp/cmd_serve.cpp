@@ -60,12 +60,12 @@ caf::error read_config(const std::string& path, serving::serving_options& option
   uint32_t port = http.port;
   uint32_t max_samples = http.limits.max_samples;
   int64_t max_body = static_cast<int64_t>(http.max_body_bytes);
-  for (auto err : {http_section->read("host", http.host), http_section->read("port", port),
-                   http_section->read("threads", http.threads),
-                   http_section->read("max_body_bytes", max_body),
-                   http_section->read("max_samples", max_samples),
-                   http_section->read("request_timeout", http.request_timeout),
-                   http_section->finish(), reader->finish()})
+  for (auto err :
+       {http_section->read("host", http.host), http_section->read("port", port),
+        http_section->read("threads", http.threads), http_section->read("max_body_bytes", max_body),
+        http_section->read("max_samples", max_samples),
+        http_section->read("request_timeout", http.request_timeout), http_section->finish(),
+        reader->finish()})
     if (err)
       return err;
   http.port = static_cast<uint16_t>(port);
@@ -125,12 +125,10 @@ int run_serve(const serve_flags& f, const CLI::App& cmd) {
   caf::actor_system sys{cfg};
   auto log = runtime::make_node_logger("serve");
   auto metrics = std::make_shared<serving::serving_metrics>();
-  auto svc = serving::model_service::start(sys, options, runtime::make_services(sys, log),
-                                           metrics);
+  auto svc = serving::model_service::start(sys, options, runtime::make_services(sys, log), metrics);
   if (!svc)
     return fail(describe(svc.error()));
-  serving::http_frontend front{sys, http, metrics,
-                               std::make_shared<serving::rate_limiter>(limits)};
+  serving::http_frontend front{sys, http, metrics, std::make_shared<serving::rate_limiter>(limits)};
   auto service = *svc;
   front.add_model(serving::served_model{service->name(), [service] { return service->router(); },
                                         service->prep(), service->classes(), options.model_dir});
@@ -145,14 +143,13 @@ int run_serve(const serve_flags& f, const CLI::App& cmd) {
     return {[](int) {}};
   });
   std::cout << "serving '" << service->name() << "' from " << options.model_dir << " on http://"
-            << http.host << ":" << *port << " (" << options.replicas << " replicas)"
-            << std::endl;
+            << http.host << ":" << *port << " (" << options.replicas << " replicas)" << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   caf::scoped_actor self{sys};
   router_stats stats;
   self->request(service->router(), std::chrono::seconds{2}, router_stats_atom::value)
-    .receive([&](router_stats& s) { stats = s; }, [](caf::error&) {});
+      .receive([&](router_stats& s) { stats = s; }, [](caf::error&) {});
   front.stop();
   service->stop();
   caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
@@ -164,7 +161,7 @@ int run_serve(const serve_flags& f, const CLI::App& cmd) {
                                 {"retries", stats.retries},
                                 {"stable_version", stats.stable_version},
                                 {"stopped_by", sig == SIGUSR1 ? "service_failure" : "signal"}}
-                   .dump()
+                     .dump()
               << std::endl;
   if (sig == SIGUSR1)
     return fail("the service for '" + service->name() + "' stopped (see the log)");

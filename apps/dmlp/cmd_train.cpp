@@ -20,8 +20,8 @@
 
 #include "actors/training/errors.hpp"
 #include "actors/training/nccl_backend.hpp"
-#include "apps/jobs/training_job.hpp"
 #include "apps/dmlp/command.hpp"
+#include "apps/jobs/training_job.hpp"
 #include "messages/errors.hpp"
 
 namespace dmlp::cli {
@@ -54,8 +54,8 @@ int run_train(train_flags& flags) {
   training::parse_consistency(flags.consistency, job.mode);
   bool tty = ::isatty(STDERR_FILENO) != 0;
   auto start = std::chrono::steady_clock::now();
-  job.on_progress = [&, tty, start](uint64_t steps, uint64_t epoch, double loss,
-                                     uint64_t samples, uint32_t workers) {
+  job.on_progress = [&, tty, start](uint64_t steps, uint64_t epoch, double loss, uint64_t samples,
+                                    uint32_t workers) {
     static uint64_t last_line = 0;
     auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto rate = secs > 0 ? samples / secs : 0.0;
@@ -86,9 +86,9 @@ int run_train(train_flags& flags) {
     return 1;
   }
   std::cout << "trained " << job.model << " (" << flags.strategy << ", " << job.workers
-            << " workers) for " << job.epochs << " epochs: test accuracy "
-            << report->test_accuracy << ", " << report->train_images_per_s << " images/s, "
-            << report->steps << " steps, " << report->restarts << " restarts";
+            << " workers) for " << job.epochs << " epochs: test accuracy " << report->test_accuracy
+            << ", " << report->train_images_per_s << " images/s, " << report->steps << " steps, "
+            << report->restarts << " restarts";
   if (report->version > 0)
     std::cout << "; saved version " << report->version << " under " << job.out_dir;
   std::cout << "\n";
@@ -115,36 +115,37 @@ void add_train_command(CLI::App& app, command_context& ctx) {
   auto cmd = app.add_subcommand("train", "train a model with data-parallel workers");
   cmd->add_option("--model", job.model, "cnn, dropout or batch_norm")->capture_default_str();
   cmd->add_option("--strategy", flags->strategy, "allreduce or ps")
-    ->check(CLI::IsMember({"allreduce", "ps"}))
-    ->capture_default_str();
+      ->check(CLI::IsMember({"allreduce", "ps"}))
+      ->capture_default_str();
   cmd->add_option("--workers", job.workers, "trainers started")
-    ->check(CLI::Range(1u, 1024u))
-    ->capture_default_str();
+      ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
   cmd->add_option("--min-workers", job.min_workers, "workers needed to start (default: workers)");
   cmd->add_option("--max-workers", job.max_workers, "most workers (default: workers)");
   cmd->add_option("--ps-shards", job.ps_shards, "parameter-server shards")
-    ->check(CLI::Range(1u, 1024u))
-    ->capture_default_str();
+      ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
   cmd->add_option("--consistency", flags->consistency, "sync, async or ssp")
-    ->check(CLI::IsMember({"sync", "async", "ssp"}))
-    ->capture_default_str();
+      ->check(CLI::IsMember({"sync", "async", "ssp"}))
+      ->capture_default_str();
   cmd->add_option("--staleness", job.staleness, "ssp: most steps ahead of the slowest")
-    ->capture_default_str();
-  cmd->add_option("--epochs", job.epochs, "epochs")->check(CLI::Range(1u, 100000u))
-    ->capture_default_str();
+      ->capture_default_str();
+  cmd->add_option("--epochs", job.epochs, "epochs")
+      ->check(CLI::Range(1u, 100000u))
+      ->capture_default_str();
   cmd->add_option("--batch-size", job.batch_size, "samples per trainer and step")
-    ->check(CLI::Range(1u, 65536u))
-    ->capture_default_str();
+      ->check(CLI::Range(1u, 65536u))
+      ->capture_default_str();
   cmd->add_option("--threads", job.threads, "libtorch threads per trainer")
-    ->check(CLI::Range(1u, 256u))
-    ->capture_default_str();
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
   cmd->add_option("--out", job.out_dir, "model directory to save the trained version in");
   cmd->add_option("--train-samples", job.train_samples,
                   "train on the first N samples per epoch (0 = all; for short runs)");
   cmd->add_option("--test-samples", job.test_samples, "evaluate on the first N test samples");
   cmd->add_option("--optimizer", job.optimizer.kind, "adam or sgd (with momentum)")
-    ->check(CLI::IsMember({"adam", "sgd"}))
-    ->capture_default_str();
+      ->check(CLI::IsMember({"adam", "sgd"}))
+      ->capture_default_str();
   cmd->add_option("--lr", job.optimizer.lr, "base learning rate")->capture_default_str();
   cmd->add_option("--data-dir", job.data_dir, "dataset directory");
   cmd->add_flag("--json", flags->json, "print a JSON object as the last line");

@@ -100,17 +100,17 @@ int execute(const workflow_flags& flags, std::optional<workflow::workflow_spec> 
         return fail("parameter '" + kv + "' is not key=value");
       auto value = nlohmann::json::parse(kv.substr(eq + 1), nullptr, false);
       spec->parameters[kv.substr(0, eq)] =
-        value.is_discarded() ? nlohmann::json(kv.substr(eq + 1)) : value;
+          value.is_discarded() ? nlohmann::json(kv.substr(eq + 1)) : value;
     }
   }
   setup.spec = std::move(spec);
   setup.registry = make_step_registry();
   setup.listener = caf::actor_cast<caf::actor>(self);
   setup.options.artifact_root =
-    flags.artifacts.empty() ? workflow::default_artifact_root() : flags.artifacts;
+      flags.artifacts.empty() ? workflow::default_artifact_root() : flags.artifacts;
   runtime::supervisor_spec tree{"workflow", runtime::strategy::rest_for_one};
   tree.add(metadata::metadata_child(md))
-    .add(workflow::workflow_run_child(setup, "workflow/metadata"));
+      .add(workflow::workflow_run_child(setup, "workflow/metadata"));
   auto root = runtime::spawn_supervisor(sys, tree, runtime::make_services(sys));
   self->monitor(root);
   if (!flags.json)
@@ -121,28 +121,29 @@ int execute(const workflow_flags& flags, std::optional<workflow::workflow_spec> 
   bool running = true;
   while (running) {
     self->receive(
-      [&](wf_step_atom, const std::string&, const std::string& instance,
-          const std::string& state) {
-        steps[instance] = state;
-        if (!flags.json)
-          std::cout << "  " << instance << ": " << state << "\n";
-      },
-      [&](wf_done_atom, const std::string&, const std::string& final_status,
-          const std::string& why) {
-        status = final_status;
-        failure = why;
-        running = false;
-      },
-      [&](caf::down_msg& down) {
-        failure = "the workflow supervisor stopped: " + describe(down.reason);
-        status = "failed";
-        running = false;
-      },
-      caf::after(*timeout) >> [&] {
-        failure = "no result within " + flags.timeout;
-        status = "failed";
-        running = false;
-      });
+        [&](wf_step_atom, const std::string&, const std::string& instance,
+            const std::string& state) {
+          steps[instance] = state;
+          if (!flags.json)
+            std::cout << "  " << instance << ": " << state << "\n";
+        },
+        [&](wf_done_atom, const std::string&, const std::string& final_status,
+            const std::string& why) {
+          status = final_status;
+          failure = why;
+          running = false;
+        },
+        [&](caf::down_msg& down) {
+          failure = "the workflow supervisor stopped: " + describe(down.reason);
+          status = "failed";
+          running = false;
+        },
+        caf::after(*timeout) >>
+            [&] {
+              failure = "no result within " + flags.timeout;
+              status = "failed";
+              running = false;
+            });
   }
   self->send_exit(root, caf::exit_reason::user_shutdown);
   if (flags.json) {
@@ -151,7 +152,7 @@ int execute(const workflow_flags& flags, std::optional<workflow::workflow_spec> 
                                 {"failure", failure},
                                 {"db", md.path},
                                 {"steps", steps}}
-                   .dump()
+                     .dump()
               << "\n";
   } else {
     std::cout << "run " << setup.run_id << " " << status << "\n";
@@ -183,7 +184,7 @@ int gc(const workflow_flags& flags) {
   if (flags.json)
     std::cout << nlohmann::json{{"entries_removed", result->keys.size()},
                                 {"files_removed", removed}}
-                   .dump()
+                     .dump()
               << "\n";
   else
     std::cout << "removed " << result->keys.size() << " memo entries and " << removed

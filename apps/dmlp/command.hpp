@@ -16,7 +16,6 @@ struct command_context {
   int exit_code = 0;
 };
 
-
 void add_demo_command(CLI::App& app, command_context& ctx);
 
 /// `dmlp ingest`: load a dataset through the ingest cache (apps/dmlp/cmd_ingest.cpp).

@@ -13,7 +13,6 @@
 #include "actors/ingest/coordinator.hpp"
 #include "actors/ingest/dataset.hpp"
 #include "actors/ingest/memory_cache.hpp"
-#include "messages/ingest_errors.hpp"
 #include "actors/models/errors.hpp"
 #include "actors/training/errors.hpp"
 #include "actors/training/flat_codec.hpp"
@@ -22,6 +21,7 @@
 #include "actors/training/replica.hpp"
 #include "actors/training/ring_schedule.hpp"
 #include "messages/atoms.hpp"
+#include "messages/ingest_errors.hpp"
 #include "messages/training.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/services.hpp"
@@ -91,8 +91,8 @@ void apply_event(listener_actor* self, const job_event& e) {
         self->send_exit(c, caf::exit_reason::kill);
       break;
     case job_event::kind::add_worker:
-      self->send(names.get(pool_path), start_child_atom::value,
-                 trainer_id(st.next_worker++), caf::message{});
+      self->send(names.get(pool_path), start_child_atom::value, trainer_id(st.next_worker++),
+                 caf::message{});
       break;
     case job_event::kind::remove_worker: {
       auto members = names.list(pool_path + "/");
@@ -110,24 +110,24 @@ void apply_event(listener_actor* self, const job_event& e) {
 void verify_replicas(listener_actor* self) {
   for (auto& [path, handle] : self->state.svc.names->list(pool_path + "/")) {
     self->request(handle, std::chrono::seconds(10), train_get_state_atom::value)
-      .then(
-        [self](train_state& s) {
-          auto& st = self->state;
-          auto values = decode_state(s.data);
-          if (!values)
-            return;
-          std::vector<uint8_t> bytes(values->values.size() * sizeof(float));
-          std::memcpy(bytes.data(), values->values.data(), bytes.size());
-          auto key = static_cast<uint64_t>(values->t);
-          std::lock_guard<std::mutex> guard{st.shared->mtx};
-          auto [it, fresh] = st.replica_bytes.emplace(key, bytes);
-          if (!fresh) {
-            ++st.shared->replica_checks;
-            if (it->second != bytes)
-              ++st.shared->replica_mismatches;
-          }
-        },
-        [](caf::error&) {});
+        .then(
+            [self](train_state& s) {
+              auto& st = self->state;
+              auto values = decode_state(s.data);
+              if (!values)
+                return;
+              std::vector<uint8_t> bytes(values->values.size() * sizeof(float));
+              std::memcpy(bytes.data(), values->values.data(), bytes.size());
+              auto key = static_cast<uint64_t>(values->t);
+              std::lock_guard<std::mutex> guard{st.shared->mtx};
+              auto [it, fresh] = st.replica_bytes.emplace(key, bytes);
+              if (!fresh) {
+                ++st.shared->replica_checks;
+                if (it->second != bytes)
+                  ++st.shared->replica_mismatches;
+              }
+            },
+            [](caf::error&) {});
   }
 }
 
@@ -143,32 +143,32 @@ caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared
   st.opt = std::move(opt);
   self->join(svc.events);
   return {
-    [self](train_progress& p) {
-      auto& st = self->state;
-      {
-        std::lock_guard<std::mutex> guard{st.shared->mtx};
-        if (!st.shared->stepped && p.steps > 0) {
-          st.shared->stepped = true;
-          st.shared->first_step = std::chrono::steady_clock::now();
+      [self](train_progress& p) {
+        auto& st = self->state;
+        {
+          std::lock_guard<std::mutex> guard{st.shared->mtx};
+          if (!st.shared->stepped && p.steps > 0) {
+            st.shared->stepped = true;
+            st.shared->first_step = std::chrono::steady_clock::now();
+          }
+          st.shared->last = p;
+          st.shared->peak_workers = std::max(st.shared->peak_workers, p.workers);
         }
-        st.shared->last = p;
-        st.shared->peak_workers = std::max(st.shared->peak_workers, p.workers);
-      }
-      if (st.opt.on_progress)
-        st.opt.on_progress(p.steps, p.epoch, p.loss, p.samples, p.workers);
-      while (!st.events.empty() && st.events.front().at_step <= p.steps && !p.finished) {
-        apply_event(self, st.events.front());
-        st.events.erase(st.events.begin());
-      }
-      if (st.opt.verify_replicas && st.opt.kind == strategy::allreduce && !p.finished)
-        verify_replicas(self);
-    },
-    [self](supervision_event& e) {
-      if (e.kind == supervision_event_kind::restarted) {
-        std::lock_guard<std::mutex> guard{self->state.shared->mtx};
-        ++self->state.shared->restarts;
-      }
-    },
+        if (st.opt.on_progress)
+          st.opt.on_progress(p.steps, p.epoch, p.loss, p.samples, p.workers);
+        while (!st.events.empty() && st.events.front().at_step <= p.steps && !p.finished) {
+          apply_event(self, st.events.front());
+          st.events.erase(st.events.begin());
+        }
+        if (st.opt.verify_replicas && st.opt.kind == strategy::allreduce && !p.finished)
+          verify_replicas(self);
+      },
+      [self](supervision_event& e) {
+        if (e.kind == supervision_event_kind::restarted) {
+          std::lock_guard<std::mutex> guard{self->state.shared->mtx};
+          ++self->state.shared->restarts;
+        }
+      },
   };
 }
 
@@ -238,13 +238,13 @@ caf::expected<job_report> run_training(const job_options& options) {
     return digest.error();
   static ingest::memory_cache samples_cache;
   auto full = samples_cache.get_or_load(
-    opt.dataset + "/" + *digest,
-    [&]() -> caf::expected<std::shared_ptr<const ingest::dataset_content>> {
-      auto loaded = (*source)->load(preprocessing{});
-      if (!loaded)
-        return loaded.error();
-      return std::make_shared<const ingest::dataset_content>(std::move(*loaded));
-    });
+      opt.dataset + "/" + *digest,
+      [&]() -> caf::expected<std::shared_ptr<const ingest::dataset_content>> {
+        auto loaded = (*source)->load(preprocessing{});
+        if (!loaded)
+          return loaded.error();
+        return std::make_shared<const ingest::dataset_content>(std::move(*loaded));
+      });
   if (!full)
     return full.error();
   auto content = subset(**full, opt.train_samples, opt.test_samples);
@@ -279,7 +279,7 @@ caf::expected<job_report> run_training(const job_options& options) {
   runtime::supervisor_spec root{root_name, runtime::strategy::one_for_one};
   root.with_intensity(1000, std::chrono::seconds(10));
   root.add(runtime::worker("coordinator", ingest::coordinator_start(data, cdopt))
-             .with_snapshots(ledger_store));
+               .with_snapshots(ledger_store));
 
   std::vector<std::string> shard_paths;
   std::vector<size_t> shard_sizes;
@@ -287,10 +287,10 @@ caf::expected<job_report> run_training(const job_options& options) {
   if (opt.kind == strategy::ps) {
     ckpt_dir = opt.checkpoint_dir;
     if (ckpt_dir.empty())
-      ckpt_dir = opt.out_dir.empty()
-                   ? (fs::temp_directory_path() / ("dmlp-ps-" + std::to_string(::getpid())))
-                       .string()
-                   : (fs::path{opt.out_dir} / "checkpoints").string();
+      ckpt_dir =
+          opt.out_dir.empty()
+              ? (fs::temp_directory_path() / ("dmlp-ps-" + std::to_string(::getpid()))).string()
+              : (fs::path{opt.out_dir} / "checkpoints").string();
     std::error_code ec;
     fs::create_directories(ckpt_dir, ec);
     for (uint32_t i = 0; i < opt.ps_shards; ++i)
@@ -350,25 +350,25 @@ caf::expected<job_report> run_training(const job_options& options) {
   caf::error failure;
   // The root answers once it started its children, so the pool is registered after this.
   self->request(tree, std::chrono::seconds(30), which_children_atom::value)
-    .receive([](std::vector<child_info>&) {}, [&](caf::error& err) { failure = err; });
+      .receive([](std::vector<child_info>&) {}, [&](caf::error& err) { failure = err; });
   auto pool_actor = svc.names->get(pool_path);
   for (uint32_t i = 0; i < opt.workers && !failure; ++i)
     self->request(pool_actor, std::chrono::seconds(30), start_child_atom::value, trainer_id(i),
                   caf::message{})
-      .receive([](caf::actor&) {}, [&](caf::error& err) { failure = err; });
+        .receive([](caf::actor&) {}, [&](caf::error& err) { failure = err; });
   job_report report;
   auto master = svc.names->get(master_path);
   if (!failure && master)
     self->request(master, opt.timeout, train_result_atom::value)
-      .receive(
-        [&](train_state& s) {
-          auto st = decode_state(s.data, initial.size());
-          if (st)
-            report.values = std::move(st->values);
-          else
-            failure = st.error();
-        },
-        [&](caf::error& err) { failure = err; });
+        .receive(
+            [&](train_state& s) {
+              auto st = decode_state(s.data, initial.size());
+              if (st)
+                report.values = std::move(st->values);
+              else
+                failure = st.error();
+            },
+            [&](caf::error& err) { failure = err; });
   else if (!failure)
     failure = caf::make_error(training_errc::job_failed, "job master did not start");
   auto end = std::chrono::steady_clock::now();
@@ -406,12 +406,12 @@ caf::expected<job_report> run_training(const job_options& options) {
     return acc.error();
   report.test_accuracy = *acc;
   if (!opt.out_dir.empty()) {
-    std::map<std::string, double> metrics{{"test_accuracy", report.test_accuracy},
-                                          {"train_images_per_s", report.train_images_per_s},
-                                          {"steps", static_cast<double>(report.steps)},
-                                          {"epochs", static_cast<double>(opt.epochs)},
-                                          {"samples_trained",
-                                           static_cast<double>(report.samples_trained)}};
+    std::map<std::string, double> metrics{
+        {"test_accuracy", report.test_accuracy},
+        {"train_images_per_s", report.train_images_per_s},
+        {"steps", static_cast<double>(report.steps)},
+        {"epochs", static_cast<double>(opt.epochs)},
+        {"samples_trained", static_cast<double>(report.samples_trained)}};
     auto version = probe.save(opt.out_dir, opt.model, prep, metrics);
     if (!version)
       return version.error();

@@ -141,13 +141,14 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   runtime::cluster_client client{sys, {}, std::chrono::milliseconds{1500}};
   caf::actor head;
-  if (!poll([&] {
-        auto a = client.connect(head_node.address);
-        if (a)
-          head = *a;
-        return static_cast<bool>(a);
-      },
-            std::chrono::seconds{10}, us{20000}))
+  if (!poll(
+          [&] {
+            auto a = client.connect(head_node.address);
+            if (a)
+              head = *a;
+            return static_cast<bool>(a);
+          },
+          std::chrono::seconds{10}, us{20000}))
     die("head did not start; see " + dir);
   auto wait_up = [&] {
     if (!poll([&] { return state_of(client, head, worker.name) == member_state::up; },
@@ -163,12 +164,12 @@ int main(int argc, char** argv) {
       auto t0 = clk::now();
       kill(worker.pid, mode == 0 ? SIGKILL : SIGSTOP);
       if (!poll(
-            [&] {
-              uint64_t e = 0;
-              auto s = state_of(client, head, worker.name, &e);
-              return e == epoch && s == member_state::down;
-            },
-            std::chrono::seconds{10}, us{2000}))
+              [&] {
+                uint64_t e = 0;
+                auto s = state_of(client, head, worker.name, &e);
+                return e == epoch && s == member_state::down;
+              },
+              std::chrono::seconds{10}, us{2000}))
         die("worker loss not detected");
       auto ms = std::chrono::duration<double, std::milli>(clk::now() - t0).count();
       (mode == 0 ? kill_ms : freeze_ms).push_back(ms);
@@ -176,11 +177,12 @@ int main(int argc, char** argv) {
       runtime::signal_and_wait(worker.pid, SIGKILL, std::chrono::seconds{5});
       if (auto err = runtime::launch_node(dir, opts.node_binary, worker))
         die(describe(err));
-      poll([&] {
-        uint64_t e = 0;
-        return state_of(client, head, worker.name, &e) == member_state::up && e != epoch;
-      },
-           std::chrono::seconds{15}, us{5000});
+      poll(
+          [&] {
+            uint64_t e = 0;
+            return state_of(client, head, worker.name, &e) == member_state::up && e != epoch;
+          },
+          std::chrono::seconds{15}, us{5000});
     }
   }
   // Remote spawn and request round trips against the worker's agent.
@@ -194,14 +196,14 @@ int main(int argc, char** argv) {
     auto t0 = clk::now();
     self->request(*worker_agent, std::chrono::seconds{2}, cl_spawn_atom::value,
                   spawn_request{"squarer", "bench/s-" + std::to_string(i), "", {}})
-      .receive([&](caf::actor& a) { squarer = a; }, [&](caf::error& e) { die(describe(e)); });
+        .receive([&](caf::actor& a) { squarer = a; }, [&](caf::error& e) { die(describe(e)); });
     spawn_us.push_back(std::chrono::duration<double, std::micro>(clk::now() - t0).count());
   }
   std::vector<double> rpc_us;
   for (int i = 0; i < 2000; ++i) {
     auto t0 = clk::now();
     self->request(squarer, std::chrono::seconds{2}, cl_work_atom::value, uint64_t{3})
-      .receive([](uint64_t, const std::string&) {}, [&](caf::error& e) { die(describe(e)); });
+        .receive([](uint64_t, const std::string&) {}, [&](caf::error& e) { die(describe(e)); });
     rpc_us.push_back(std::chrono::duration<double, std::micro>(clk::now() - t0).count());
   }
   auto tcp_us = tcp_ping_pong(2000);
@@ -225,8 +227,8 @@ int main(int argc, char** argv) {
   if (!json) {
     std::cout << "kill -9 detection: median " << median(kill_ms) << " ms, p99 " << p99(kill_ms)
               << " ms (" << trials << " trials)\n"
-              << "freeze detection:  median " << median(freeze_ms) << " ms, p99 "
-              << p99(freeze_ms) << " ms (down_after " << opts.down_after.count() << " ms)\n"
+              << "freeze detection:  median " << median(freeze_ms) << " ms, p99 " << p99(freeze_ms)
+              << " ms (down_after " << opts.down_after.count() << " ms)\n"
               << "remote spawn:      median " << median(spawn_us) << " us\n"
               << "remote request:    median " << median(rpc_us) << " us vs raw TCP "
               << median(tcp_us) << " us (ratio " << out["remote_vs_tcp_ratio"] << ")\n";

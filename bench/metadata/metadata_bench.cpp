@@ -12,8 +12,8 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
-#include <unistd.h>
 #include <string>
+#include <unistd.h>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -86,10 +86,11 @@ double actor_rate_sequential(caf::actor_system& sys, metadata_options options, i
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < records; ++i)
     self->request(*md, std::chrono::seconds{120}, md_record_atom::value, make_record(i))
-      .receive([](const md_record_ack&) {}, [](caf::error& e) {
-        std::cerr << describe(e) << "\n";
-        std::exit(1);
-      });
+        .receive([](const md_record_ack&) {},
+                 [](caf::error& e) {
+                   std::cerr << describe(e) << "\n";
+                   std::exit(1);
+                 });
   auto rate = records / seconds_since(start);
   self->send_exit(*md, caf::exit_reason::user_shutdown);
   return rate;
@@ -108,17 +109,17 @@ double actor_rate_pipelined(caf::actor_system& sys, metadata_options options, in
     auto left = std::make_shared<int>(records);
     for (int i = 0; i < records; ++i)
       self->request(*md, std::chrono::seconds{120}, md_record_atom::value, make_record(i))
-        .then(
-          [=](const md_record_ack&) {
-            if (--*left == 0) {
-              done->set_value(records / seconds_since(start));
-              self->quit();
-            }
-          },
-          [=](caf::error& e) {
-            std::cerr << describe(e) << "\n";
-            std::exit(1);
-          });
+          .then(
+              [=](const md_record_ack&) {
+                if (--*left == 0) {
+                  done->set_value(records / seconds_since(start));
+                  self->quit();
+                }
+              },
+              [=](caf::error& e) {
+                std::cerr << describe(e) << "\n";
+                std::exit(1);
+              });
   });
   auto rate = result.get();
   caf::anon_send_exit(*md, caf::exit_reason::user_shutdown);

@@ -61,9 +61,8 @@ double match_number(const std::string& text, const std::string& pattern) {
 
 hey_result run_hey(uint16_t port, int concurrency, double seconds, const std::string& body_file) {
   std::ostringstream cmd;
-  cmd << "hey -z " << seconds << "s -c " << concurrency
-      << " -m POST -T application/json -D " << body_file << " http://127.0.0.1:" << port
-      << "/v1/models/fashion:predict 2>&1";
+  cmd << "hey -z " << seconds << "s -c " << concurrency << " -m POST -T application/json -D "
+      << body_file << " http://127.0.0.1:" << port << "/v1/models/fashion:predict 2>&1";
   auto text = run_command(cmd.str());
   hey_result r;
   r.requests_per_s = match_number(text, R"(Requests/sec:\s+([0-9.]+))");
@@ -120,7 +119,7 @@ int main(int argc, char** argv) {
   }
   auto dir = (std::filesystem::temp_directory_path() /
               ("dmlp-serving-bench-" + std::to_string(::getpid())))
-               .string();
+                 .string();
   auto v = models::init_model(dir, "cnn", "fashion", 1);
   if (!v) {
     std::cerr << "serving_bench: " << describe(v.error()) << "\n";
@@ -156,8 +155,8 @@ int main(int argc, char** argv) {
     http.port = 0;
     http_frontend front{sys, http, metrics, nullptr};
     auto s = *svc;
-    front.add_model(served_model{"fashion", [s] { return s->router(); }, s->prep(), s->classes(),
-                                 dir});
+    front.add_model(
+        served_model{"fashion", [s] { return s->router(); }, s->prep(), s->classes(), dir});
     auto port = front.start();
     if (!port)
       return out;
@@ -175,8 +174,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto efficiency = offline > 0 ? on[2].requests_per_s / offline : 0;
-  auto batching_ratio = off[0].requests_per_s > 0 ? on[2].requests_per_s / off[0].requests_per_s
-                                                  : 0;
+  auto batching_ratio =
+      off[0].requests_per_s > 0 ? on[2].requests_per_s / off[0].requests_per_s : 0;
   const int levels[] = {1, 5, 32};
   std::printf("serving_bench: cnn, %u replica(s) x %u libtorch thread(s), hey -z %.0fs, 1 image "
               "per request\n",

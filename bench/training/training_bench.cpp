@@ -51,7 +51,7 @@ double plain_loop(uint64_t samples, int threads) {
                                  {static_cast<int64_t>(samples), 1, 28, 28}, torch::kFloat32);
   auto labels = torch::from_blob(const_cast<uint8_t*>(train.labels.data()),
                                  {static_cast<int64_t>(samples)}, torch::kUInt8)
-                  .to(torch::kInt64);
+                    .to(torch::kInt64);
   auto start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < static_cast<int64_t>(samples); i += 64) {
     auto n = std::min<int64_t>(64, samples - i);
@@ -77,8 +77,7 @@ double job_rate(training::strategy kind, uint32_t workers, uint64_t samples) {
 }
 
 // Peak RSS in KiB of `fn` run in a forked child.
-template <class F>
-long child_rss(F fn) {
+template <class F> long child_rss(F fn) {
   auto pid = ::fork();
   if (pid == 0) {
     fn();

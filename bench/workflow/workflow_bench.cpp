@@ -44,15 +44,15 @@ double baseline(caf::actor_system& sys, const step_registry& registry, int steps
       step_request req;
       req.instance = "noop[" + std::to_string(i) + "]";
       self->request(step, std::chrono::seconds{60}, step_run_atom::value, req)
-        .then(
-          [=, &done](const step_reply&) {
-            self->send_exit(step, caf::exit_reason::user_shutdown);
-            if (--*left == 0) {
-              done.set_value();
-              self->quit();
-            }
-          },
-          [](caf::error&) { std::exit(1); });
+          .then(
+              [=, &done](const step_reply&) {
+                self->send_exit(step, caf::exit_reason::user_shutdown);
+                if (--*left == 0) {
+                  done.set_value();
+                  self->quit();
+                }
+              },
+              [](caf::error&) { std::exit(1); });
     }
   });
   finished.get();
@@ -70,7 +70,7 @@ double engine_run(caf::actor_system& sys, std::shared_ptr<const step_registry> r
   }
   workflow_spec w{"fanout"};
   w.add(step_spec{"make", "range"}.with_parameter("count", steps))
-    .add(step_spec{"step", "noop"}.after("make").for_each("{{steps.make.outputs.items}}"));
+      .add(step_spec{"step", "noop"}.after("make").for_each("{{steps.make.outputs.items}}"));
   caf::scoped_actor self{sys};
   run_setup setup;
   setup.run_id = run;

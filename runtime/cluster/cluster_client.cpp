@@ -11,7 +11,7 @@ namespace dmlp::runtime {
 
 cluster_client::cluster_client(caf::actor_system& sys, tls_options tls,
                                std::chrono::milliseconds timeout)
-  : sys_(sys), tls_(std::move(tls)), timeout_(timeout) {}
+    : sys_(sys), tls_(std::move(tls)), timeout_(timeout) {}
 
 caf::expected<caf::actor> cluster_client::connect(const std::string& address) {
   auto addr = parse_address(address);
@@ -35,8 +35,8 @@ caf::expected<cluster_status> cluster_client::status(const caf::actor& agent) {
   caf::scoped_actor self{sys_};
   caf::expected<cluster_status> result = caf::make_error(cluster_errc::unreachable, "status");
   self->request(agent, timeout_, cl_status_atom::value)
-    .receive([&](cluster_status& st) { result = std::move(st); },
-             [&](caf::error& err) { result = std::move(err); });
+      .receive([&](cluster_status& st) { result = std::move(st); },
+               [&](caf::error& err) { result = std::move(err); });
   return result;
 }
 
@@ -45,8 +45,8 @@ caf::expected<caf::actor> cluster_client::resolve(const caf::actor& agent,
   caf::scoped_actor self{sys_};
   caf::expected<caf::actor> result = caf::make_error(cluster_errc::unknown_name, name);
   self->request(agent, timeout_, cl_resolve_atom::value, name)
-    .receive([&](caf::actor& handle) { result = std::move(handle); },
-             [&](caf::error& err) { result = std::move(err); });
+      .receive([&](caf::actor& handle) { result = std::move(handle); },
+               [&](caf::error& err) { result = std::move(err); });
   return result;
 }
 
@@ -54,13 +54,13 @@ caf::expected<std::tuple<uint64_t, uint64_t, std::vector<std::string>>>
 cluster_client::workload_stats(const caf::actor& workload) {
   caf::scoped_actor self{sys_};
   caf::expected<std::tuple<uint64_t, uint64_t, std::vector<std::string>>> result =
-    caf::make_error(cluster_errc::unreachable, "workload");
+      caf::make_error(cluster_errc::unreachable, "workload");
   self->request(workload, timeout_, cl_wstats_atom::value)
-    .receive(
-      [&](uint64_t completed, uint64_t failed, std::vector<std::string>& placements) {
-        result = std::make_tuple(completed, failed, std::move(placements));
-      },
-      [&](caf::error& err) { result = std::move(err); });
+      .receive(
+          [&](uint64_t completed, uint64_t failed, std::vector<std::string>& placements) {
+            result = std::make_tuple(completed, failed, std::move(placements));
+          },
+          [&](caf::error& err) { result = std::move(err); });
   return result;
 }
 

@@ -22,7 +22,7 @@ class cluster_view {
 public:
   /// `self_name` is this node's name; `roles` its role registry (never null).
   cluster_view(std::string self_name, std::shared_ptr<role_registry> roles)
-    : self_name_(std::move(self_name)), roles_(std::move(roles)) {}
+      : self_name_(std::move(self_name)), roles_(std::move(roles)) {}
 
   /// Replaces the membership snapshot (node agent only).
   void update(std::vector<member_info> members);

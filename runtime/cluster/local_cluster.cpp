@@ -1,7 +1,7 @@
 #include "runtime/cluster/local_cluster.hpp"
 
-#include <fcntl.h>
 #include <climits>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -31,8 +31,9 @@ std::string yaml_node(const local_cluster_options& o, const std::string& dir, ui
     << "node:\n  name: " << name << "\n  host: 127.0.0.1\n  port: " << (o.base_port + i)
     << "\n  seeds: [" << (i == 0 ? "" : "127.0.0.1:" + std::to_string(o.base_port)) << "]\n"
     << "  data_dir: " << dir << "/" << name << "\n  labels: [role=" << (i == 0 ? "head" : "worker")
-    << "]\ncluster:\n  token_file: " << dir << "/token\n  heartbeat_interval: "
-    << o.heartbeat_interval.count() << "ms\n  suspect_after: " << o.suspect_after.count()
+    << "]\ncluster:\n  token_file: " << dir
+    << "/token\n  heartbeat_interval: " << o.heartbeat_interval.count()
+    << "ms\n  suspect_after: " << o.suspect_after.count()
     << "ms\n  down_after: " << o.down_after.count() << "ms\n";
   if (i == 0 && o.replicas > 0)
     y << "workload:\n  replicas: " << o.replicas << "\n  placement: label:role=worker\n";

@@ -3,7 +3,7 @@
 namespace dmlp::runtime {
 
 membership::membership(member_info self, failure_detector_options options, time_point)
-  : self_(std::move(self)), options_(options) {
+    : self_(std::move(self)), options_(options) {
   self_.state = member_state::up;
 }
 

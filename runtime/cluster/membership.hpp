@@ -82,12 +82,10 @@ public:
   std::vector<membership_event> tick(time_point now);
 
   /// Declares (name, epoch) down (e.g. its agent's connection was lost).
-  std::vector<membership_event> mark_down(const std::string& name, uint64_t epoch,
-                                          time_point now);
+  std::vector<membership_event> mark_down(const std::string& name, uint64_t epoch, time_point now);
 
   /// Records that (name, epoch) left on purpose.
-  std::vector<membership_event> mark_left(const std::string& name, uint64_t epoch,
-                                          time_point now);
+  std::vector<membership_event> mark_left(const std::string& name, uint64_t epoch, time_point now);
 
   /// Whether some member's view declared this incarnation down (then reincarnate()).
   bool self_declared_down() const { return self_declared_down_; }

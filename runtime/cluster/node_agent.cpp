@@ -133,23 +133,24 @@ void probe_seed(agent_actor* self, const std::string& seed) {
   if (!addr || st.probing.count(seed) > 0)
     return;
   st.probing.insert(seed);
-  self->request(st.connector, st.cfg.options.request_timeout, caf::connect_atom::value,
-                addr->first, addr->second)
-    .then(
-      [self, seed](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-        self->state.probing.erase(seed);
-        self->state.warned_seeds.erase(seed);
-        auto agent = caf::actor_cast<caf::actor>(ptr);
-        if (agent && agent != caf::actor_cast<caf::actor>(self))
-          send_join(self, agent, seed);
-      },
-      [self, seed](caf::error& err) {
-        auto& st = self->state;
-        st.probing.erase(seed);
-        // Warn once per seed until it answers again; retries stay quiet.
-        if (st.warned_seeds.insert(seed).second)
-          st.log.warn("join through {} failed: cannot connect: {}", seed, describe(err));
-      });
+  self->request(st.connector, st.cfg.options.request_timeout, caf::connect_atom::value, addr->first,
+                addr->second)
+      .then(
+          [self, seed](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                       const std::set<std::string>&) {
+            self->state.probing.erase(seed);
+            self->state.warned_seeds.erase(seed);
+            auto agent = caf::actor_cast<caf::actor>(ptr);
+            if (agent && agent != caf::actor_cast<caf::actor>(self))
+              send_join(self, agent, seed);
+          },
+          [self, seed](caf::error& err) {
+            auto& st = self->state;
+            st.probing.erase(seed);
+            // Warn once per seed until it answers again; retries stay quiet.
+            if (st.warned_seeds.insert(seed).second)
+              st.log.warn("join through {} failed: cannot connect: {}", seed, describe(err));
+          });
 }
 
 void send_join(agent_actor* self, const caf::actor& target, const std::string& where) {
@@ -157,25 +158,25 @@ void send_join(agent_actor* self, const caf::actor& target, const std::string& w
   join_request req{self_info(self), st.cfg.options.token};
   auto epoch = st.table->self().epoch;
   self->request(target, st.cfg.options.request_timeout, cl_join_atom::value, std::move(req))
-    .then(
-      [self, epoch, where](std::vector<member_info>& view) {
-        auto& st = self->state;
-        if (st.table->self().epoch != epoch)
-          return;
-        std::vector<membership_event> events;
-        for (auto& m : view)
-          if (m.state == member_state::up && address_of(m) == where)
-            for (auto& ev : st.table->admit(m, clock_type::now()))
-              events.push_back(std::move(ev));
-        st.table->merge(view, clock_type::now(), events);
-        handle_events(self, events);
-      },
-      [self, epoch, where](caf::error& err) {
-        auto& st = self->state;
-        st.log.warn("join through {} refused or failed: {}", where, describe(err));
-        if (err == cluster_errc::stale_incarnation && st.table->self().epoch == epoch)
-          reincarnate(self);
-      });
+      .then(
+          [self, epoch, where](std::vector<member_info>& view) {
+            auto& st = self->state;
+            if (st.table->self().epoch != epoch)
+              return;
+            std::vector<membership_event> events;
+            for (auto& m : view)
+              if (m.state == member_state::up && address_of(m) == where)
+                for (auto& ev : st.table->admit(m, clock_type::now()))
+                  events.push_back(std::move(ev));
+            st.table->merge(view, clock_type::now(), events);
+            handle_events(self, events);
+          },
+          [self, epoch, where](caf::error& err) {
+            auto& st = self->state;
+            st.log.warn("join through {} refused or failed: {}", where, describe(err));
+            if (err == cluster_errc::stale_incarnation && st.table->self().epoch == epoch)
+              reincarnate(self);
+          });
 }
 
 void probe_missing_seeds(agent_actor* self) {
@@ -217,8 +218,8 @@ void on_tick(agent_actor* self) {
   // Paused (SIGSTOP, a VM freeze) for longer than down_after: the others declared this
   // incarnation down meanwhile, so rejoin as a new one instead of declaring them all down.
   auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(now - st.last_tick);
-  bool paused = st.last_tick != clock_type::time_point{} &&
-                gap > st.cfg.options.detector.down_after;
+  bool paused =
+      st.last_tick != clock_type::time_point{} && gap > st.cfg.options.detector.down_after;
   st.last_tick = now;
   if (paused) {
     st.log.warn("paused for {} ms (> down_after)", gap.count());
@@ -229,9 +230,10 @@ void on_tick(agent_actor* self) {
     reincarnate(self);
   publish_view(self);
   node_heartbeat hb{self_info(self), st.table->members(), st.table->names()};
-  hb.names.erase(std::remove_if(hb.names.begin(), hb.names.end(),
-                                [&](const cluster_name& n) { return n.node != st.cfg.options.name; }),
-                 hb.names.end());
+  hb.names.erase(
+      std::remove_if(hb.names.begin(), hb.names.end(),
+                     [&](const cluster_name& n) { return n.node != st.cfg.options.name; }),
+      hb.names.end());
   for (const auto& m : hb.view)
     if (m.name != st.cfg.options.name && m.agent && m.state != member_state::down &&
         m.state != member_state::left)
@@ -303,93 +305,93 @@ caf::behavior agent_behavior(agent_actor* self, node_agent_config cfg) {
       leave(self, msg.reason);
   });
   return {
-    [self](cl_tick_atom) { on_tick(self); },
-    [self](cl_join_atom, join_request& req) -> caf::result<std::vector<member_info>> {
-      auto& st = self->state;
-      auto who = req.node.name + " (" + address_of(req.node) + ")";
-      if (req.token != st.cfg.options.token) {
-        st.log.warn("refused join of {}: bad_token", who);
-        return caf::make_error(cluster_errc::bad_token, "join of " + who + " refused");
-      }
-      if (st.table->is_final(req.node.name, req.node.epoch)) {
-        st.log.warn("refused join of {}: stale incarnation {}", who, req.node.epoch);
-        return caf::make_error(cluster_errc::stale_incarnation, who);
-      }
-      handle_events(self, st.table->admit(req.node, clock_type::now()));
-      return st.table->members();
-    },
-    [self](cl_beat_atom, node_heartbeat& hb) {
-      auto& st = self->state;
-      std::vector<membership_event> events;
-      auto now = clock_type::now();
-      switch (st.table->heartbeat(hb.from, std::move(hb.names), now, events)) {
-        case membership::verdict::stale:
-          st.log.info("heartbeat from old incarnation {} of {}: telling it to rejoin",
-                      hb.from.epoch, hb.from.name);
-          self->send(hb.from.agent, cl_down_atom::value, hb.from.name, hb.from.epoch);
-          break;
-        case membership::verdict::unknown:
-          break;
-        case membership::verdict::accepted:
-          st.table->merge(hb.view, now, events);
-          break;
-      }
-      handle_events(self, events);
-      if (st.table->self_declared_down())
-        reincarnate(self);
-    },
-    [self](cl_down_atom, const std::string& name, uint64_t epoch) {
-      auto& st = self->state;
-      if (name == st.cfg.options.name && epoch == st.table->self().epoch)
-        reincarnate(self);
-    },
-    [self](cl_leave_atom, const std::string& name, uint64_t epoch) {
-      handle_events(self, self->state.table->mark_left(name, epoch, clock_type::now()));
-    },
-    [self](cl_status_atom) {
-      auto& st = self->state;
-      publish_view(self);
-      cluster_status status{st.cfg.options.name, st.table->members(), st.table->names(), {}};
-      for (const auto& [addr, rec] : st.hosted)
-        status.hosted.push_back(rec.child);
-      return status;
-    },
-    [self](cl_spawn_atom, spawn_request& req) -> caf::result<caf::actor> {
-      auto& st = self->state;
-      if (st.leaving)
-        return caf::make_error(cluster_errc::unreachable, st.cfg.options.name + " is leaving");
-      auto child = st.cfg.view->roles()->spawn(self->system(), req);
-      if (!child) {
-        st.log.warn("cannot start {} ({}): {}", req.path, req.role, describe(child.error()));
-        return child.error();
-      }
-      self->monitor(*child);
-      if (req.owner)
-        self->monitor(req.owner);
-      st.hosted.emplace(child->address(),
-                        hosted_record{hosted_child{req.path, req.role, *child},
-                                      req.owner ? req.owner.address() : caf::actor_addr{}});
-      st.log.info("started {} ({}) for a supervisor on node {}", req.path, req.role,
-                  req.owner ? to_string(req.owner.node()) : std::string{"?"});
-      publish_view(self);
-      return *child;
-    },
-    [self](cl_reg_atom, const std::string& name, caf::actor& handle) {
-      auto& st = self->state;
-      self->monitor(handle);
-      st.names[name] = std::move(handle);
-      publish_view(self);
-    },
-    [self](cl_resolve_atom, const std::string& name) -> caf::result<caf::actor> {
-      for (auto& entry : self->state.table->names())
-        if (entry.name == name)
-          return entry.handle;
-      return caf::make_error(cluster_errc::unknown_name, name);
-    },
-    [self](cl_sub_atom, caf::actor& subscriber) {
-      self->monitor(subscriber);
-      self->state.subscribers.push_back(std::move(subscriber));
-    },
+      [self](cl_tick_atom) { on_tick(self); },
+      [self](cl_join_atom, join_request& req) -> caf::result<std::vector<member_info>> {
+        auto& st = self->state;
+        auto who = req.node.name + " (" + address_of(req.node) + ")";
+        if (req.token != st.cfg.options.token) {
+          st.log.warn("refused join of {}: bad_token", who);
+          return caf::make_error(cluster_errc::bad_token, "join of " + who + " refused");
+        }
+        if (st.table->is_final(req.node.name, req.node.epoch)) {
+          st.log.warn("refused join of {}: stale incarnation {}", who, req.node.epoch);
+          return caf::make_error(cluster_errc::stale_incarnation, who);
+        }
+        handle_events(self, st.table->admit(req.node, clock_type::now()));
+        return st.table->members();
+      },
+      [self](cl_beat_atom, node_heartbeat& hb) {
+        auto& st = self->state;
+        std::vector<membership_event> events;
+        auto now = clock_type::now();
+        switch (st.table->heartbeat(hb.from, std::move(hb.names), now, events)) {
+          case membership::verdict::stale:
+            st.log.info("heartbeat from old incarnation {} of {}: telling it to rejoin",
+                        hb.from.epoch, hb.from.name);
+            self->send(hb.from.agent, cl_down_atom::value, hb.from.name, hb.from.epoch);
+            break;
+          case membership::verdict::unknown:
+            break;
+          case membership::verdict::accepted:
+            st.table->merge(hb.view, now, events);
+            break;
+        }
+        handle_events(self, events);
+        if (st.table->self_declared_down())
+          reincarnate(self);
+      },
+      [self](cl_down_atom, const std::string& name, uint64_t epoch) {
+        auto& st = self->state;
+        if (name == st.cfg.options.name && epoch == st.table->self().epoch)
+          reincarnate(self);
+      },
+      [self](cl_leave_atom, const std::string& name, uint64_t epoch) {
+        handle_events(self, self->state.table->mark_left(name, epoch, clock_type::now()));
+      },
+      [self](cl_status_atom) {
+        auto& st = self->state;
+        publish_view(self);
+        cluster_status status{st.cfg.options.name, st.table->members(), st.table->names(), {}};
+        for (const auto& [addr, rec] : st.hosted)
+          status.hosted.push_back(rec.child);
+        return status;
+      },
+      [self](cl_spawn_atom, spawn_request& req) -> caf::result<caf::actor> {
+        auto& st = self->state;
+        if (st.leaving)
+          return caf::make_error(cluster_errc::unreachable, st.cfg.options.name + " is leaving");
+        auto child = st.cfg.view->roles()->spawn(self->system(), req);
+        if (!child) {
+          st.log.warn("cannot start {} ({}): {}", req.path, req.role, describe(child.error()));
+          return child.error();
+        }
+        self->monitor(*child);
+        if (req.owner)
+          self->monitor(req.owner);
+        st.hosted.emplace(child->address(),
+                          hosted_record{hosted_child{req.path, req.role, *child},
+                                        req.owner ? req.owner.address() : caf::actor_addr{}});
+        st.log.info("started {} ({}) for a supervisor on node {}", req.path, req.role,
+                    req.owner ? to_string(req.owner.node()) : std::string{"?"});
+        publish_view(self);
+        return *child;
+      },
+      [self](cl_reg_atom, const std::string& name, caf::actor& handle) {
+        auto& st = self->state;
+        self->monitor(handle);
+        st.names[name] = std::move(handle);
+        publish_view(self);
+      },
+      [self](cl_resolve_atom, const std::string& name) -> caf::result<caf::actor> {
+        for (auto& entry : self->state.table->names())
+          if (entry.name == name)
+            return entry.handle;
+        return caf::make_error(cluster_errc::unknown_name, name);
+      },
+      [self](cl_sub_atom, caf::actor& subscriber) {
+        self->monitor(subscriber);
+        self->state.subscribers.push_back(std::move(subscriber));
+      },
   };
 }
 

@@ -86,7 +86,7 @@ caf::error read_node_options(config_reader& reader, node_options& o) {
       d.down_after < d.suspect_after)
     return caf::make_error(cluster_errc::invalid_argument,
                            cluster->where("down_after") +
-                             ": need 0 < heartbeat_interval <= suspect_after <= down_after");
+                               ": need 0 < heartbeat_interval <= suspect_after <= down_after");
   auto tls = reader.section("tls");
   if (!tls)
     return tls.error();
@@ -107,8 +107,7 @@ caf::error resolve_token(node_options& options) {
   std::stringstream text;
   text << in.rdbuf();
   options.token = text.str();
-  while (!options.token.empty() &&
-         (options.token.back() == '\n' || options.token.back() == '\r'))
+  while (!options.token.empty() && (options.token.back() == '\n' || options.token.back() == '\r'))
     options.token.pop_back();
   return caf::none;
 }
@@ -136,8 +135,7 @@ caf::error validate_tls_files(const tls_options& tls) {
     ERR_clear_error();
     return bad_file("key", tls.key, "does not match the certificate " + tls.certificate);
   }
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store{X509_STORE_new(),
-                                                                &X509_STORE_free};
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store{X509_STORE_new(), &X509_STORE_free};
   X509_STORE_add_cert(store.get(), ca->get());
   std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx{X509_STORE_CTX_new(),
                                                                       &X509_STORE_CTX_free};
@@ -161,8 +159,7 @@ caf::expected<std::pair<std::string, uint16_t>> parse_address(const std::string&
       throw std::out_of_range("port");
     return std::make_pair(text.substr(0, colon), static_cast<uint16_t>(port));
   } catch (const std::exception&) {
-    return caf::make_error(cluster_errc::invalid_argument,
-                           "address '" + text + "': bad port");
+    return caf::make_error(cluster_errc::invalid_argument, "address '" + text + "': bad port");
   }
 }
 

@@ -57,20 +57,20 @@ caf::expected<caf::actor> connect_agent(caf::actor_system& sys, const tls_option
                                         std::chrono::milliseconds timeout) {
   caf::scoped_actor self{sys};
   caf::expected<caf::actor> result =
-    caf::make_error(cluster_errc::unreachable, host + ":" + std::to_string(port));
+      caf::make_error(cluster_errc::unreachable, host + ":" + std::to_string(port));
   self->request(connector(sys, tls), timeout, caf::connect_atom::value, host, port)
-    .receive(
-      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-        if (ptr)
-          result = caf::actor_cast<caf::actor>(std::move(ptr));
-        else
-          result = caf::make_error(cluster_errc::unreachable,
-                                   host + ":" + std::to_string(port) + ": nothing published");
-      },
-      [&](caf::error& err) {
-        result = caf::make_error(cluster_errc::unreachable,
-                                 host + ":" + std::to_string(port) + ": " + sys.render(err));
-      });
+      .receive(
+          [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+            if (ptr)
+              result = caf::actor_cast<caf::actor>(std::move(ptr));
+            else
+              result = caf::make_error(cluster_errc::unreachable,
+                                       host + ":" + std::to_string(port) + ": nothing published");
+          },
+          [&](caf::error& err) {
+            result = caf::make_error(cluster_errc::unreachable,
+                                     host + ":" + std::to_string(port) + ": " + sys.render(err));
+          });
   return result;
 }
 

@@ -43,7 +43,8 @@ struct placement {
   /// A node carrying `label`, e.g. "role=worker".
   static placement with_label(std::string label) { return {kind::label, std::move(label), {}}; }
   /// A node picked by `fn`.
-  static placement by(std::function<std::optional<std::string>(const std::vector<member_info>&)> fn) {
+  static placement
+  by(std::function<std::optional<std::string>(const std::vector<member_info>&)> fn) {
     return {kind::function, {}, std::move(fn)};
   }
 };

@@ -12,8 +12,8 @@ namespace dmlp::runtime {
 child_spec remote_worker(std::string id, std::string role, placement where,
                          std::shared_ptr<cluster_view> view, std::string args,
                          std::chrono::milliseconds timeout) {
-  auto start = [role, where, view, args, timeout](
-                 const start_context& ctx) -> caf::expected<caf::actor> {
+  auto start = [role, where, view, args,
+                timeout](const start_context& ctx) -> caf::expected<caf::actor> {
     auto target = choose_node(view->members(), where, view->last_node(ctx.path));
     if (!target)
       return target.error();
@@ -27,12 +27,12 @@ child_spec remote_worker(std::string id, std::string role, placement where,
     } else {
       caf::scoped_actor self{ctx.system};
       self->request(target->agent, timeout, cl_spawn_atom::value, std::move(req))
-        .receive([&](caf::actor& child) { result = std::move(child); },
-                 [&](caf::error& err) {
-                   result = caf::make_error(cluster_errc::unreachable,
-                                            "start of " + ctx.path + " on " + target->name +
-                                              ": " + describe(err));
-                 });
+          .receive([&](caf::actor& child) { result = std::move(child); },
+                   [&](caf::error& err) {
+                     result = caf::make_error(cluster_errc::unreachable, "start of " + ctx.path +
+                                                                             " on " + target->name +
+                                                                             ": " + describe(err));
+                   });
     }
     if (result)
       view->note_spawn(target->name);

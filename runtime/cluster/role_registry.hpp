@@ -19,7 +19,7 @@ namespace dmlp::runtime {
 
 /// Starts one actor of a role for `request` (role, path, args); returns its handle.
 using role_factory =
-  std::function<caf::expected<caf::actor>(caf::actor_system&, const spawn_request&)>;
+    std::function<caf::expected<caf::actor>(caf::actor_system&, const spawn_request&)>;
 
 /// Named actor factories of a node.
 class role_registry {

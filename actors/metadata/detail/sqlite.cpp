@@ -41,8 +41,7 @@ caf::error exec(sqlite3* db, const std::string& path, const std::string& sql) {
   return {};
 }
 
-statement::statement(sqlite3* db, const std::string& path, const char* sql)
-  : db_(db), path_(path) {
+statement::statement(sqlite3* db, const std::string& path, const char* sql) : db_(db), path_(path) {
   auto rc = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
   if (rc != SQLITE_OK)
     error_ = sqlite_error(db, rc, path, "preparing a query");

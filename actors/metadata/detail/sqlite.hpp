@@ -58,8 +58,7 @@ private:
 
 /// Steps `q` through its rows and calls `on_row()` (returning caf::error) for each; stops at
 /// the first error.
-template <class F>
-caf::error each_row(statement& q, F&& on_row) {
+template <class F> caf::error each_row(statement& q, F&& on_row) {
   for (;;) {
     auto more = q.step();
     if (!more)

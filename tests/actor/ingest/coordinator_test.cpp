@@ -12,9 +12,9 @@
 #include <gtest/gtest.h>
 
 #include "actors/ingest/coordinator.hpp"
-#include "messages/ingest_errors.hpp"
 #include "messages/errors.hpp"
 #include "messages/ingest.hpp"
+#include "messages/ingest_errors.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/snapshot_store.hpp"
 #include "runtime/supervisor.hpp"

@@ -66,17 +66,16 @@ protected:
   }
 
   /// Sends `msg` from a client actor that counts the answer in `box`.
-  template <class... Ts>
-  void ask(std::shared_ptr<inbox> box, Ts... xs) {
+  template <class... Ts> void ask(std::shared_ptr<inbox> box, Ts... xs) {
     auto md = md_;
     actors_.push_back(sys_->spawn([=](caf::event_based_actor* self) {
       self->request(md, std::chrono::seconds{10}, xs...)
-        .then(
-          [=](const md_record_ack& ack) {
-            box->acks++;
-            box->ids.push_back(ack.execution_id);
-          },
-          [=](caf::error&) { box->errors++; });
+          .then(
+              [=](const md_record_ack& ack) {
+                box->acks++;
+                box->ids.push_back(ack.execution_id);
+              },
+              [=](caf::error&) { box->errors++; });
     }));
   }
 
@@ -144,11 +143,12 @@ TEST_F(metadata_actor_test, queries_see_queued_writes_and_samples_are_thinned) {
         std::vector<md_sample> samples;
         for (int t = 0; t < 5000; t += 100)
           samples.push_back(md_sample{ack.execution_id, t, "step_latency", "worker-1", 3.5});
-        self->request(md, 10s, md_samples_atom::value, samples)
-          .then([=](uint32_t kept) { box->samples_kept = kept; });
+        self->request(md, 10s, md_samples_atom::value, samples).then([=](uint32_t kept) {
+          box->samples_kept = kept;
+        });
       });
       self->request(md, 10s, md_list_runs_atom::value)
-        .then([=](const std::vector<md_run_summary>& runs) { box->runs = runs.size(); });
+          .then([=](const std::vector<md_run_summary>& runs) { box->runs = runs.size(); });
     });
   }));
   sched_->run();

@@ -64,34 +64,33 @@ caf::behavior delayed_step(caf::event_based_actor* self, std::shared_ptr<trace> 
   auto replies = std::make_shared<std::map<int, step_reply>>();
   auto next = std::make_shared<int>(0);
   return {
-    [=](step_run_atom, const step_request& req) {
-      t->starts.push_back(req.instance);
-      t->calls[req.instance]++;
-      auto id = (*next)++;
-      (*pending)[id] = self->make_response_promise<step_reply>();
-      (*replies)[id] = echo(req);
-      self->delayed_send(self, std::chrono::milliseconds{params_of(req).value("delay_ms", 0)},
-                         release_atom::value, id);
-      return (*pending)[id];
-    },
-    [=](release_atom, int id) { (*pending)[id].deliver((*replies)[id]); },
+      [=](step_run_atom, const step_request& req) {
+        t->starts.push_back(req.instance);
+        t->calls[req.instance]++;
+        auto id = (*next)++;
+        (*pending)[id] = self->make_response_promise<step_reply>();
+        (*replies)[id] = echo(req);
+        self->delayed_send(self, std::chrono::milliseconds{params_of(req).value("delay_ms", 0)},
+                           release_atom::value, id);
+        return (*pending)[id];
+      },
+      [=](release_atom, int id) { (*pending)[id].deliver((*replies)[id]); },
   };
 }
 
 /// Never answers (keeps its promises so nothing is delivered).
-caf::behavior hanging_step(caf::event_based_actor* self, std::shared_ptr<trace> t,
-                           bool once) {
+caf::behavior hanging_step(caf::event_based_actor* self, std::shared_ptr<trace> t, bool once) {
   auto held = std::make_shared<std::vector<caf::typed_response_promise<step_reply>>>();
   return {
-    [=](step_run_atom, const step_request& req) -> caf::result<step_reply> {
-      t->starts.push_back(req.instance);
-      if (once && t->calls[req.instance]++ > 0)
-        return echo(req);
-      if (!once)
-        t->calls[req.instance]++;
-      held->push_back(self->make_response_promise<step_reply>());
-      return held->back();
-    },
+      [=](step_run_atom, const step_request& req) -> caf::result<step_reply> {
+        t->starts.push_back(req.instance);
+        if (once && t->calls[req.instance]++ > 0)
+          return echo(req);
+        if (!once)
+          t->calls[req.instance]++;
+        held->push_back(self->make_response_promise<step_reply>());
+        return held->back();
+      },
   };
 }
 
@@ -142,23 +141,20 @@ protected:
       return echo(req);
     });
     registry_->add_function(
-      "count", 1,
-      [t](const step_request& req) -> caf::expected<step_reply> {
-        t->calls[req.step]++;
-        step_reply r;
-        r.outputs = json{{"calls", t->calls[req.step]}}.dump();
-        return r;
-      },
-      [t](const step_request&) -> caf::expected<std::string> { return t->token; });
-    registry_->add(step_type{"delayed", 1, [t](caf::actor_system& sys) {
-                               return sys.spawn(delayed_step, t);
-                             }});
-    registry_->add(step_type{"hang", 1, [t](caf::actor_system& sys) {
-                               return sys.spawn(hanging_step, t, false);
-                             }});
-    registry_->add(step_type{"hang_once", 1, [t](caf::actor_system& sys) {
-                               return sys.spawn(hanging_step, t, true);
-                             }});
+        "count", 1,
+        [t](const step_request& req) -> caf::expected<step_reply> {
+          t->calls[req.step]++;
+          step_reply r;
+          r.outputs = json{{"calls", t->calls[req.step]}}.dump();
+          return r;
+        },
+        [t](const step_request&) -> caf::expected<std::string> { return t->token; });
+    registry_->add(step_type{"delayed", 1,
+                             [t](caf::actor_system& sys) { return sys.spawn(delayed_step, t); }});
+    registry_->add(step_type{
+        "hang", 1, [t](caf::actor_system& sys) { return sys.spawn(hanging_step, t, false); }});
+    registry_->add(step_type{
+        "hang_once", 1, [t](caf::actor_system& sys) { return sys.spawn(hanging_step, t, true); }});
   }
 
   void TearDown() override {
@@ -176,14 +172,14 @@ protected:
   caf::actor listener(std::shared_ptr<outcome> o) {
     auto l = sys_->spawn([o](caf::event_based_actor*) -> caf::behavior {
       return {
-        [o](wf_step_atom, const std::string&, const std::string& instance,
-            const std::string& state) { o->steps.emplace_back(instance, state); },
-        [o](wf_done_atom, const std::string&, const std::string& status,
-            const std::string& failure) {
-          o->done = true;
-          o->status = status;
-          o->failure = failure;
-        },
+          [o](wf_step_atom, const std::string&, const std::string& instance,
+              const std::string& state) { o->steps.emplace_back(instance, state); },
+          [o](wf_done_atom, const std::string&, const std::string& status,
+              const std::string& failure) {
+            o->done = true;
+            o->status = status;
+            o->failure = failure;
+          },
       };
     });
     keep(l);
@@ -251,14 +247,14 @@ protected:
 TEST_F(engine_test, runs_steps_in_dependency_order_with_fan_out_and_fan_in) {
   workflow_spec w{"fan"};
   w.add(step_spec{"make", "range"}.with_parameter("count", 4))
-    .add(step_spec{"square", "square"}
-           .after("make")
-           .for_each("{{steps.make.outputs.items}}")
-           .with_parameter("x", "{{item}}"))
-    .add(step_spec{"total", "sum"}.after("square").with_parameter(
-      "values", "{{steps.square.outputs.y}}"))
-    .add(step_spec{"report", "trace"}.after("total").with_parameter(
-      "line", "total={{steps.total.outputs.sum}} of {{steps.total.outputs.count}}"));
+      .add(step_spec{"square", "square"}
+               .after("make")
+               .for_each("{{steps.make.outputs.items}}")
+               .with_parameter("x", "{{item}}"))
+      .add(step_spec{"total", "sum"}.after("square").with_parameter("values",
+                                                                    "{{steps.square.outputs.y}}"))
+      .add(step_spec{"report", "trace"}.after("total").with_parameter(
+          "line", "total={{steps.total.outputs.sum}} of {{steps.total.outputs.count}}"));
   auto o = start(w, "fan-1");
   ASSERT_TRUE(o->done);
   EXPECT_EQ(o->status, "succeeded") << o->failure;
@@ -282,10 +278,10 @@ TEST_F(engine_test, runs_steps_in_dependency_order_with_fan_out_and_fan_in) {
 TEST_F(engine_test, fan_in_collects_artifacts_of_a_fan_out) {
   workflow_spec w{"files"};
   w.add(step_spec{"write", "write_file"}
-          .for_each(json::array({"a", "b", "c"}))
-          .with_parameter("name", "{{item}}.txt")
-          .with_parameter("content", "{{item}}"))
-    .add(step_spec{"join", "concat"}.after("write").with_parameter("name", "all.txt"));
+            .for_each(json::array({"a", "b", "c"}))
+            .with_parameter("name", "{{item}}.txt")
+            .with_parameter("content", "{{item}}"))
+      .add(step_spec{"join", "concat"}.after("write").with_parameter("name", "all.txt"));
   auto o = start(w, "files-1");
   ASSERT_TRUE(o->done);
   ASSERT_EQ(o->status, "succeeded") << o->failure;
@@ -318,14 +314,14 @@ TEST_F(engine_test, fan_in_collects_artifacts_of_a_fan_out) {
 TEST_F(engine_test, async_edge_starts_on_first_result_and_reruns_on_better_ones) {
   workflow_spec w{"serve-first"};
   w.add(step_spec{"train", "delayed"}
-          .for_each(json::array({json{{"delay_ms", 10}, {"accuracy", 0.5}},
-                                 json{{"delay_ms", 20}, {"accuracy", 0.9}},
-                                 json{{"delay_ms", 30}, {"accuracy", 0.7}}}))
-          .with_parameter("delay_ms", "{{item.delay_ms}}")
-          .with_parameter("accuracy", "{{item.accuracy}}"))
-    .add(step_spec{"serve", "trace"}
-           .after_async("train", "accuracy")
-           .with_parameter("model_accuracy", "{{steps.train.best.accuracy}}"));
+            .for_each(json::array({json{{"delay_ms", 10}, {"accuracy", 0.5}},
+                                   json{{"delay_ms", 20}, {"accuracy", 0.9}},
+                                   json{{"delay_ms", 30}, {"accuracy", 0.7}}}))
+            .with_parameter("delay_ms", "{{item.delay_ms}}")
+            .with_parameter("accuracy", "{{item.accuracy}}"))
+      .add(step_spec{"serve", "trace"}
+               .after_async("train", "accuracy")
+               .with_parameter("model_accuracy", "{{steps.train.best.accuracy}}"));
   auto o = start(w, "async-1");
   EXPECT_TRUE(trace_->params.empty());
   tick(10ms);
@@ -377,10 +373,10 @@ TEST_F(engine_test, permanent_failures_are_not_retried_unless_policy_is_always) 
   workflow_spec w{"perm"};
   // code 2 = data_missing: permanent.
   w.add(step_spec{"gone", "flaky"}
-          .with_parameter("failures", 1)
-          .with_parameter("code", 2)
-          .with_retry(retry))
-    .add(step_spec{"after", "trace"}.after("gone"));
+            .with_parameter("failures", 1)
+            .with_parameter("code", 2)
+            .with_retry(retry))
+      .add(step_spec{"after", "trace"}.after("gone"));
   auto o = start(w, "perm-1");
   tick(10ms);
   ASSERT_TRUE(o->done);
@@ -395,9 +391,9 @@ TEST_F(engine_test, permanent_failures_are_not_retried_unless_policy_is_always) 
   retry.on = retry_on::always;
   workflow_spec w2{"perm-always"};
   w2.add(step_spec{"gone", "flaky"}
-           .with_parameter("failures", 1)
-           .with_parameter("code", 2)
-           .with_retry(retry));
+             .with_parameter("failures", 1)
+             .with_parameter("code", 2)
+             .with_retry(retry));
   auto o2 = start(w2, "perm-2");
   tick(10ms);
   ASSERT_TRUE(o2->done);
@@ -427,9 +423,9 @@ TEST_F(engine_test, timeouts_fail_the_run_and_the_exit_handler_sees_it) {
   retry.backoff = 10ms;
   workflow_spec w{"slow"};
   w.add(step_spec{"stuck", "hang"}.with_timeout(50ms).with_retry(retry))
-    .on_exit(step_spec{"notify", "trace"}
-               .with_parameter("status", "{{workflow.status}}")
-               .with_parameter("why", "{{workflow.failure}}"));
+      .on_exit(step_spec{"notify", "trace"}
+                   .with_parameter("status", "{{workflow.status}}")
+                   .with_parameter("why", "{{workflow.failure}}"));
   auto o = start(w, "slow-1");
   tick(49ms);
   EXPECT_FALSE(o->done);
@@ -441,8 +437,7 @@ TEST_F(engine_test, timeouts_fail_the_run_and_the_exit_handler_sees_it) {
   EXPECT_EQ(o->status, "failed");
   ASSERT_EQ(trace_->params.size(), 1u);
   EXPECT_EQ(trace_->params[0]["status"], "failed");
-  EXPECT_NE(trace_->params[0]["why"].get<std::string>().find("step_timeout"),
-            std::string::npos);
+  EXPECT_NE(trace_->params[0]["why"].get<std::string>().find("step_timeout"), std::string::npos);
   auto d = detail("slow-1");
   EXPECT_EQ(states(d, "failed")["stuck"], 2);
   EXPECT_EQ(states(d, "complete")["notify"], 1);
@@ -450,8 +445,8 @@ TEST_F(engine_test, timeouts_fail_the_run_and_the_exit_handler_sees_it) {
 
 TEST_F(engine_test, exit_handler_runs_after_success_too) {
   workflow_spec w{"ok"};
-  w.add(step_spec{"a", "noop"}).on_exit(
-    step_spec{"notify", "trace"}.with_parameter("status", "{{workflow.status}}"));
+  w.add(step_spec{"a", "noop"})
+      .on_exit(step_spec{"notify", "trace"}.with_parameter("status", "{{workflow.status}}"));
   auto o = start(w, "ok-1");
   ASSERT_TRUE(o->done);
   EXPECT_EQ(o->status, "succeeded");
@@ -505,8 +500,8 @@ TEST_F(engine_test, failures_are_not_memoized) {
 TEST_F(engine_test, killed_engine_resumes_without_redoing_finished_steps) {
   workflow_spec w{"resume"};
   w.add(step_spec{"a", "trace"})
-    .add(step_spec{"b", "hang_once"}.after("a"))
-    .add(step_spec{"c", "trace"}.after("b"));
+      .add(step_spec{"b", "hang_once"}.after("a"))
+      .add(step_spec{"c", "trace"}.after("b"));
   auto o = std::make_shared<outcome>();
   runtime::supervisor_spec tree{"wf", runtime::strategy::one_for_one};
   tree.add(workflow_run_child(setup_for(w, "res-1", o)));

@@ -40,8 +40,8 @@ public:
     opts_.nodes = nodes;
     opts_.replicas = replicas;
     opts_.base_port = static_cast<uint16_t>(21000 + (getpid() % 400) * 100 + port_slot * 10);
-    opts_.dir = "/tmp/dmlp-cluster-test-" + std::to_string(getpid()) + "-" +
-                std::to_string(port_slot);
+    opts_.dir =
+        "/tmp/dmlp-cluster-test-" + std::to_string(getpid()) + "-" + std::to_string(port_slot);
     opts_.node_binary = binary_;
     runtime::node_options client_opts;
     client_opts.tls = tls;
@@ -76,7 +76,7 @@ public:
     for (auto& n : nodes_)
       ASSERT_FALSE(runtime::launch_node(dir(), binary_, n));
     ASSERT_TRUE(wait_for([&] { return up_count("head") == nodes_.size(); }, limit))
-      << "cluster did not come up; logs in " << dir();
+        << "cluster did not come up; logs in " << dir();
   }
 
   /// write() + launch_all().
@@ -87,7 +87,8 @@ public:
 
   /// The directory of configs and logs.
   std::string dir() const {
-    return nodes_.empty() ? opts_.dir : nodes_.front().config.substr(0, nodes_.front().config.rfind('/'));
+    return nodes_.empty() ? opts_.dir
+                          : nodes_.front().config.substr(0, nodes_.front().config.rfind('/'));
   }
 
   runtime::local_node& node(const std::string& name) {

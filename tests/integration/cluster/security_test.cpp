@@ -53,9 +53,9 @@ TEST(cluster_security, wrong_join_token_is_refused_and_logged) {
     ASSERT_FALSE(runtime::launch_node(h.dir(), h.options().node_binary, h.node(name)));
   ASSERT_TRUE(cluster_harness::wait_for([&] { return h.up_count("head") == 2; }, ms{10000}));
   ASSERT_TRUE(cluster_harness::wait_for(
-    [&] { return h.log_contains("head", "refused join of worker-2 (127.0.0.1:"); }, ms{10000}));
-  EXPECT_TRUE(cluster_harness::wait_for([&] { return h.log_contains("worker-2", "bad_token"); },
-                                        ms{5000}));
+      [&] { return h.log_contains("head", "refused join of worker-2 (127.0.0.1:"); }, ms{10000}));
+  EXPECT_TRUE(
+      cluster_harness::wait_for([&] { return h.log_contains("worker-2", "bad_token"); }, ms{5000}));
   EXPECT_EQ(h.up_count("head"), 2u);
   EXPECT_EQ(h.member("head", "worker-2").epoch, 0u) << "worker-2 must not be a member";
   EXPECT_EQ(h.up_count("worker-2"), 1u) << "worker-2 must stay alone";
@@ -76,11 +76,11 @@ TEST(cluster_security, tls_cluster_forms_with_certificates_of_its_ca) {
   auto hb = h.options().heartbeat_interval;
   auto until = std::chrono::steady_clock::now() + 20 * hb;
   EXPECT_FALSE(cluster_harness::wait_for(
-    [&] {
-      return h.member("head", "worker-1").epoch != epoch ||
-             h.member("head", "worker-1").state != member_state::up;
-    },
-    std::chrono::duration_cast<ms>(until - std::chrono::steady_clock::now())));
+      [&] {
+        return h.member("head", "worker-1").epoch != epoch ||
+               h.member("head", "worker-1").state != member_state::up;
+      },
+      std::chrono::duration_cast<ms>(until - std::chrono::steady_clock::now())));
   EXPECT_FALSE(h.log_contains("head", "lost connection"));
 }
 
@@ -98,7 +98,7 @@ TEST(cluster_security, tls_node_with_a_foreign_certificate_is_refused) {
   for (auto& name : {"head", "worker-1"})
     ASSERT_FALSE(runtime::launch_node(h.dir(), h.options().node_binary, h.node(name)));
   ASSERT_TRUE(cluster_harness::wait_for(
-    [&] { return h.log_contains("worker-1", "disconnect_during_handshake"); }, ms{10000}));
+      [&] { return h.log_contains("worker-1", "disconnect_during_handshake"); }, ms{10000}));
   EXPECT_EQ(h.up_count("head"), 1u);
   EXPECT_EQ(h.member("head", "worker-1").epoch, 0u) << "foreign certificate got in";
   EXPECT_TRUE(runtime::process_alive(h.node("head").pid)) << "head died on a bad handshake";

@@ -115,7 +115,7 @@ TEST(metadata_crash, sigkill_between_batches_leaves_whole_batches_only) {
     EXPECT_EQ(scalar(db, "SELECT count(*) FROM executions x WHERE (SELECT count(*) FROM "
                          "events e WHERE e.execution_id = x.id AND e.kind = 'OUTPUT') != 3"),
               0)
-      << "a partial record survived";
+        << "a partial record survived";
     EXPECT_EQ(scalar(db, "SELECT count(*) FROM artifacts"), executions * 3);
     committed = executions / records_per_batch;
     sqlite3_close(db);

@@ -33,19 +33,19 @@ std::string run(const std::string& cmd, int& status) {
 } // namespace
 
 TEST(serving_cli, init_serve_query_and_stop) {
-  auto dir = (std::filesystem::temp_directory_path() /
-              ("dmlp-serving-cli-" + std::to_string(::getpid())))
-               .string();
+  auto dir =
+      (std::filesystem::temp_directory_path() / ("dmlp-serving-cli-" + std::to_string(::getpid())))
+          .string();
   std::filesystem::remove_all(dir);
   int status = 0;
-  auto out = run(dmlp_binary() + " model init --model cnn --out " + dir + " --seed 7 --json",
-                 status);
+  auto out =
+      run(dmlp_binary() + " model init --model cnn --out " + dir + " --seed 7 --json", status);
   ASSERT_EQ(status, 0) << out;
   auto summary = nlohmann::json::parse(out.substr(out.rfind('{')));
   EXPECT_EQ(summary["version"], 1);
   EXPECT_EQ(summary["parameters"], 93322);
   EXPECT_NE(run(dmlp_binary() + " serve --model /nonexistent/dir --port 0 2>&1", status)
-              .find("dmlp serve:"),
+                .find("dmlp serve:"),
             std::string::npos);
   EXPECT_NE(status, 0);
 
@@ -58,9 +58,9 @@ TEST(serving_cli, init_serve_query_and_stop) {
     dup2(fds[1], 1);
     close(fds[0]);
     auto bin = dmlp_binary();
-    execl(bin.c_str(), bin.c_str(), "serve", "--model", dir.c_str(), "--replicas", "2",
-          "--host", "127.0.0.1", "--port", "0", "--max-batch", "8", "--max-delay-us", "500",
-          "--json", static_cast<char*>(nullptr));
+    execl(bin.c_str(), bin.c_str(), "serve", "--model", dir.c_str(), "--replicas", "2", "--host",
+          "127.0.0.1", "--port", "0", "--max-batch", "8", "--max-delay-us", "500", "--json",
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);

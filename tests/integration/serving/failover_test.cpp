@@ -57,29 +57,32 @@ TEST_F(failover_test, killing_a_replica_under_load_fails_no_request) {
   auto svc = start(o, 3);
   auto port = serve_http(svc);
   caf::actor victim;
-  auto failed = client_loop(port, 4, 200, [&] {
-    // Kill a replica while requests are in flight on it.
-    caf::scoped_actor self{*sys_};
-    caf::actor pool;
-    self->request(svc->supervisor(), std::chrono::seconds{5}, which_children_atom::value)
-      .receive(
-        [&](std::vector<child_info>& children) {
-          for (auto& c : children)
-            if (c.id == "replicas")
-              pool = c.handle;
-        },
-        [](caf::error&) {});
-    ASSERT_TRUE(pool);
-    self->request(pool, std::chrono::seconds{5}, which_children_atom::value)
-      .receive(
-        [&](std::vector<child_info>& children) {
-          ASSERT_FALSE(children.empty());
-          victim = children.front().handle;
-        },
-        [](caf::error&) {});
-    ASSERT_TRUE(victim);
-    caf::anon_send_exit(victim, caf::exit_reason::kill);
-  }, v1_body(1));
+  auto failed = client_loop(
+      port, 4, 200,
+      [&] {
+        // Kill a replica while requests are in flight on it.
+        caf::scoped_actor self{*sys_};
+        caf::actor pool;
+        self->request(svc->supervisor(), std::chrono::seconds{5}, which_children_atom::value)
+            .receive(
+                [&](std::vector<child_info>& children) {
+                  for (auto& c : children)
+                    if (c.id == "replicas")
+                      pool = c.handle;
+                },
+                [](caf::error&) {});
+        ASSERT_TRUE(pool);
+        self->request(pool, std::chrono::seconds{5}, which_children_atom::value)
+            .receive(
+                [&](std::vector<child_info>& children) {
+                  ASSERT_FALSE(children.empty());
+                  victim = children.front().handle;
+                },
+                [](caf::error&) {});
+        ASSERT_TRUE(victim);
+        caf::anon_send_exit(victim, caf::exit_reason::kill);
+      },
+      v1_body(1));
   EXPECT_EQ(failed, 0);
   // The supervisor restarted the replica and it rejoined the router.
   auto stats = svc->await_ready(3, std::chrono::seconds{60});

@@ -66,11 +66,11 @@ std::string png_b64(uint8_t value) {
   std::vector<uint8_t> pixels(56 * 56, value);
   std::vector<uint8_t> out;
   stbi_write_png_to_func(
-    [](void* ctx, void* data, int size) {
-      auto* o = static_cast<std::vector<uint8_t>*>(ctx);
-      o->insert(o->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-    },
-    &out, 56, 56, 1, pixels.data(), 56);
+      [](void* ctx, void* data, int size) {
+        auto* o = static_cast<std::vector<uint8_t>*>(ctx);
+        o->insert(o->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+      },
+      &out, 56, 56, 1, pixels.data(), 56);
   return encode_base64(out);
 }
 
@@ -143,7 +143,7 @@ TEST_F(http_test, v2_infers_typed_tensors) {
 }
 
 TEST_F(http_test, every_bad_request_is_a_4xx_with_a_json_error) {
-  post("/v1/models/fashion:predict", "{\"instances\": [", 400);        // malformed JSON
+  post("/v1/models/fashion:predict", "{\"instances\": [", 400);         // malformed JSON
   post("/v1/models/fashion:predict", "{\"instances\": [[1, 2]]}", 400); // wrong shape
   post("/v1/models/fashion:predict", "{\"instances\": [[NaN]]}", 400);  // NaN
   post("/v1/models/fashion:predict",
@@ -154,12 +154,12 @@ TEST_F(http_test, every_bad_request_is_a_4xx_with_a_json_error) {
                {"shape", {1, 784}},
                {"datatype", "UINT8"},
                {"data", std::vector<double>(784, 0.5)}}}}}
-         .dump(),
-       400); // fractional values in an integer tensor
-  post("/v1/models/unknown:predict", v1_body(1), 404);                  // unknown model
+           .dump(),
+       400);                                           // fractional values in an integer tensor
+  post("/v1/models/unknown:predict", v1_body(1), 404); // unknown model
   post("/v2/models/unknown/infer", v1_body(1), 404);
-  post("/v1/models/fashion:predict", std::string(2 << 20, ' '), 413);    // body over limit
-  post("/v1/nothing/here", "{}", 404);                                   // unknown route
+  post("/v1/models/fashion:predict", std::string(2 << 20, ' '), 413); // body over limit
+  post("/v1/nothing/here", "{}", 404);                                // unknown route
   post("/v1/models/fashion:predict", v1_body(1), 401,
        {{"Authorization", "Bearer wrong-token"}}); // unknown token
   // ... and the server still serves.
@@ -184,7 +184,7 @@ TEST_F(http_test, rate_limits_per_client_class_with_a_clear_429) {
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("dmlp_serving_rate_limited_total{class=\"anonymous\"} 1"),
             std::string::npos)
-    << metrics->body;
+      << metrics->body;
 }
 
 TEST_F(http_test, metrics_expose_requests_latency_batches_queue_and_replicas) {

@@ -29,7 +29,7 @@ protected:
     dir_ = (std::filesystem::temp_directory_path() /
             ("dmlp-serving-" + std::to_string(::getpid()) + "-" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-             .string();
+               .string();
     std::filesystem::remove_all(dir_);
     auto v = models::init_model(dir_, "cnn", "fashion", 1);
     ASSERT_TRUE(v) << describe(v.error());

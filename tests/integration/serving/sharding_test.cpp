@@ -18,8 +18,8 @@ inference_result run(caf::actor_system& sys, const caf::actor& entry, inference_
   caf::scoped_actor self{sys};
   inference_result out;
   self->request(entry, std::chrono::seconds{60}, infer_atom::value, std::move(req))
-    .receive([&](inference_result& r) { out = std::move(r); },
-             [&](caf::error& err) { ADD_FAILURE() << describe(err); });
+      .receive([&](inference_result& r) { out = std::move(r); },
+               [&](caf::error& err) { ADD_FAILURE() << describe(err); });
   return out;
 }
 
@@ -51,7 +51,7 @@ TEST_F(sharding_test, a_split_request_equals_the_unsharded_one) {
   caf::scoped_actor self{*sys_};
   for (auto& shard : shards)
     self->request(shard, std::chrono::seconds{5}, router_stats_atom::value)
-      .receive([](router_stats& s) { EXPECT_EQ(s.served, 1u); }, [](caf::error&) {});
+        .receive([](router_stats& s) { EXPECT_EQ(s.served, 1u); }, [](caf::error&) {});
   // Keyed requests go whole to the shard owning the key, always the same one.
   inference_request keyed;
   keyed.key = "customer-42";
@@ -62,7 +62,7 @@ TEST_F(sharding_test, a_split_request_equals_the_unsharded_one) {
   int owners = 0;
   for (auto& shard : shards)
     self->request(shard, std::chrono::seconds{5}, router_stats_atom::value)
-      .receive([&](router_stats& s) { owners += s.served == 4u; }, [](caf::error&) {});
+        .receive([&](router_stats& s) { owners += s.served == 4u; }, [](caf::error&) {});
   EXPECT_EQ(owners, 1);
   caf::anon_send_exit(sharded, caf::exit_reason::user_shutdown);
 }

@@ -22,7 +22,7 @@ protected:
                    {"shape", {1, 784}},
                    {"datatype", "UINT8"},
                    {"data", std::vector<int>(784, 100)}}}}}
-      .dump();
+        .dump();
   }
 };
 
@@ -68,7 +68,7 @@ TEST_F(versions_test, hot_swap_under_load_fails_no_request) {
     auto mark = answered.load();
     answered_before(mark + 1); // one more answer under load between checks
     self->request(svc->router(), std::chrono::seconds{5}, router_stats_atom::value)
-      .receive([&](router_stats& s) { stable = s.stable_version; }, [](caf::error&) {});
+        .receive([&](router_stats& s) { stable = s.stable_version; }, [](caf::error&) {});
   }
   EXPECT_EQ(stable, 2u);
   auto after = answered.load();
@@ -100,21 +100,21 @@ TEST_F(versions_test, a_canary_gets_its_percentage_then_is_promoted) {
   req.inputs.assign(784, 50.0f);
   for (int i = 0; i < 5000 && stats.canary_version != 2; ++i) {
     self->request(svc->router(), std::chrono::seconds{5}, infer_atom::value, req)
-      .receive([](inference_result&) {}, [](caf::error&) {});
+        .receive([](inference_result&) {}, [](caf::error&) {});
     self->request(svc->router(), std::chrono::seconds{5}, router_stats_atom::value)
-      .receive([&](router_stats& s) { stats = s; }, [](caf::error&) {});
+        .receive([&](router_stats& s) { stats = s; }, [](caf::error&) {});
   }
   ASSERT_EQ(stats.canary_version, 2u);
   EXPECT_EQ(stats.stable_version, 1u);
   std::map<uint32_t, int> hits;
   for (int i = 0; i < 100; ++i)
     self->request(svc->router(), std::chrono::seconds{5}, infer_atom::value, req)
-      .receive([&](inference_result& r) { ++hits[r.version]; }, [](caf::error&) {});
+        .receive([&](inference_result& r) { ++hits[r.version]; }, [](caf::error&) {});
   EXPECT_EQ(hits[2], 25);
   EXPECT_EQ(hits[1], 75);
   self->send(svc->router(), promote_atom::value, uint32_t{2});
   self->request(svc->router(), std::chrono::seconds{5}, router_stats_atom::value)
-    .receive([&](router_stats& s) { stats = s; }, [](caf::error&) {});
+      .receive([&](router_stats& s) { stats = s; }, [](caf::error&) {});
   EXPECT_EQ(stats.stable_version, 2u);
   EXPECT_EQ(stats.canary_version, 0u);
 }
@@ -136,7 +136,7 @@ TEST_F(versions_test, a_corrupt_new_version_is_skipped_and_the_old_one_keeps_ser
   int ok = 0;
   for (int i = 0; i < 200; ++i)
     self->request(svc->router(), std::chrono::seconds{5}, infer_atom::value, req)
-      .receive([&](inference_result& r) { ok += r.version == 1; }, [](caf::error&) {});
+        .receive([&](inference_result& r) { ok += r.version == 1; }, [](caf::error&) {});
   EXPECT_EQ(ok, 200);
   auto stats = svc->await_ready(1, std::chrono::seconds{5});
   ASSERT_TRUE(stats);

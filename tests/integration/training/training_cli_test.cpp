@@ -38,7 +38,8 @@ std::string last_line(const std::string& text) {
   if (end == std::string::npos)
     return {};
   auto start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 } // namespace
@@ -48,11 +49,12 @@ TEST(training_cli, short_ps_job_prints_json_and_saves_the_model) {
   fs::remove_all(dir);
   auto r = run("train --model cnn --strategy ps --workers 2 --ps-shards 2 --consistency ssp "
                "--staleness 1 --epochs 1 --batch-size 64 --threads 1 --train-samples 1024 "
-               "--test-samples 500 --out " + dir.string() + " --json 2>/dev/null");
+               "--test-samples 500 --out " +
+               dir.string() + " --json 2>/dev/null");
   ASSERT_EQ(r.code, 0) << r.out;
   auto j = nlohmann::json::parse(last_line(r.out));
-  for (auto key : {"model", "strategy", "workers", "epochs", "test_accuracy",
-                   "train_images_per_s", "steps", "restarts", "samples_trained"})
+  for (auto key : {"model", "strategy", "workers", "epochs", "test_accuracy", "train_images_per_s",
+                   "steps", "restarts", "samples_trained"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j.size(), 9u);
   EXPECT_EQ(j["model"], "cnn");
@@ -66,7 +68,8 @@ TEST(training_cli, short_ps_job_prints_json_and_saves_the_model) {
 }
 
 TEST(training_cli, inconsistent_options_fail_with_one_line) {
-  auto r = run("train --workers 2 --min-workers 3 --max-workers 2 --train-samples 256 2>&1 >/dev/null");
+  auto r =
+      run("train --workers 2 --min-workers 3 --max-workers 2 --train-samples 256 2>&1 >/dev/null");
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.out.find("dmlp train: "), std::string::npos) << r.out;
   auto lines = std::count(r.out.begin(), r.out.end(), '\n');

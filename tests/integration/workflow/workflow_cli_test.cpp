@@ -80,16 +80,18 @@ TEST_F(workflow_cli, run_list_show_lineage_memo_resume_and_gc) {
   ASSERT_EQ(show.code, 0) << show.out;
   auto detail = last_json(show.out);
   int64_t joined = 0;
-  for (const auto& x : detail["executions"])
-    if (x["name"] == "total")
+  for (const auto& x : detail["executions"]) {
+    if (x["name"] == "total") {
       EXPECT_EQ(x["outputs"]["sum"], 14.0);
+    }
+  }
   for (const auto& a : detail["artifacts"])
     if (a["uri"].get<std::string>().find("joined.txt") != std::string::npos)
       joined = a["id"];
   ASSERT_NE(joined, 0);
 
-  auto lineage = dmlp("lineage " + std::to_string(joined) + " --direction up --db " + db_ +
-                      " --json");
+  auto lineage =
+      dmlp("lineage " + std::to_string(joined) + " --direction up --db " + db_ + " --json");
   ASSERT_EQ(lineage.code, 0) << lineage.out;
   auto graph = last_json(lineage.out);
   EXPECT_EQ(graph["artifacts"].size(), 3u);

@@ -160,10 +160,9 @@ TEST_F(membership_fixture, left_members_are_forgotten_after_forget_after) {
 }
 
 TEST(placement_policy, picks_by_label_least_loaded_and_avoids_the_last_node) {
-  std::vector<member_info> members{node("head", 1, {"role=head"}),
-                                   node("w1", 2, {"role=worker"}, 2),
-                                   node("w2", 3, {"role=worker"}, 1),
-                                   node("w3", 4, {"role=worker"}, 1)};
+  std::vector<member_info> members{
+      node("head", 1, {"role=head"}), node("w1", 2, {"role=worker"}, 2),
+      node("w2", 3, {"role=worker"}, 1), node("w3", 4, {"role=worker"}, 1)};
   members[3].state = member_state::suspect;
   auto where = placement::with_label("role=worker");
   auto pick = choose_node(members, where);

@@ -7,12 +7,12 @@
 
 #include "actors/ingest/cache_codec.hpp"
 #include "actors/ingest/disk_cache.hpp"
-#include "messages/ingest_errors.hpp"
 #include "actors/ingest/idx_dataset.hpp"
 #include "actors/ingest/memory_cache.hpp"
 #include "actors/ingest/shard_dataset.hpp"
 #include "actors/ingest/shard_policy.hpp"
 #include "messages/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "runtime/storage.hpp"
 #include "tests/unit/ingest/idx_fixture.hpp"
 

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "actors/ingest/epoch_ledger.hpp"
-#include "messages/ingest_errors.hpp"
 #include "messages/errors.hpp"
+#include "messages/ingest_errors.hpp"
 
 using namespace dmlp;
 using namespace dmlp::ingest;

@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "actors/ingest/dataset.hpp"
-#include "messages/ingest_errors.hpp"
 #include "actors/ingest/idx_reader.hpp"
 #include "messages/errors.hpp"
+#include "messages/ingest_errors.hpp"
 #include "tests/unit/ingest/idx_fixture.hpp"
 
 using namespace dmlp;

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "messages/ingest_errors.hpp"
 #include "actors/ingest/shard_policy.hpp"
+#include "messages/ingest_errors.hpp"
 
 using namespace dmlp::ingest;
 

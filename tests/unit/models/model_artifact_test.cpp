@@ -26,7 +26,7 @@ protected:
     dir_ = (fs::temp_directory_path() /
             ("dmlp-artifact-" + std::to_string(::getpid()) + "-" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-             .string();
+               .string();
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -99,7 +99,7 @@ TEST_F(model_artifact_test, a_flipped_byte_is_a_checksum_error) {
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error(), model_errc::bad_weights);
   EXPECT_NE(describe(loaded.error()).find("checksum"), std::string::npos)
-    << describe(loaded.error());
+      << describe(loaded.error());
 }
 
 TEST_F(model_artifact_test, truncated_and_foreign_files_are_refused) {
@@ -137,12 +137,12 @@ TEST_F(model_artifact_test, a_tensor_with_the_wrong_shape_is_named_in_the_error)
   auto bytes = encode(*bundle_from_torch(state));
   ASSERT_TRUE(init_model(dir_, "cnn", "a", 1));
   ASSERT_FALSE(runtime::write_file_atomic(
-    weights(1), frame_checked(weights_magic(), weights_format_version, bytes->bytes)));
+      weights(1), frame_checked(weights_magic(), weights_format_version, bytes->bytes)));
   auto loaded = load_model(dir_, 1);
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error(), model_errc::shape_mismatch);
   EXPECT_NE(describe(loaded.error()).find("dense2.weight"), std::string::npos)
-    << describe(loaded.error());
+      << describe(loaded.error());
 }
 
 TEST_F(model_artifact_test, bad_metadata_and_preprocessing_are_refused) {

@@ -23,8 +23,8 @@ autoscale_options opts(uint32_t min, uint32_t max) {
 }
 
 /// Feeds `trace` (one concurrency per tick) and returns the replica count after each tick.
-std::vector<uint32_t> replay(autoscale_policy& p, const std::vector<double>& trace,
-                             uint32_t start, std::vector<uint32_t> waiting = {}) {
+std::vector<uint32_t> replay(autoscale_policy& p, const std::vector<double>& trace, uint32_t start,
+                             std::vector<uint32_t> waiting = {}) {
   std::vector<uint32_t> out;
   uint32_t current = start;
   for (size_t i = 0; i < trace.size(); ++i) {

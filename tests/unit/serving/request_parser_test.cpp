@@ -19,11 +19,11 @@ std::vector<uint8_t> png_of(int w, int h, uint8_t value, int channels = 1) {
   std::vector<uint8_t> pixels(size_t(w) * h * channels, value);
   std::vector<uint8_t> out;
   stbi_write_png_to_func(
-    [](void* ctx, void* data, int size) {
-      auto* o = static_cast<std::vector<uint8_t>*>(ctx);
-      o->insert(o->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-    },
-    &out, w, h, channels, pixels.data(), w * channels);
+      [](void* ctx, void* data, int size) {
+        auto* o = static_cast<std::vector<uint8_t>*>(ctx);
+        o->insert(o->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+      },
+      &out, w, h, channels, pixels.data(), w * channels);
   return out;
 }
 
@@ -67,20 +67,20 @@ TEST(request_parser, v1_rejects_every_malformed_body) {
     int status;
   };
   std::vector<bad_case> cases = {
-    {"{\"instances\": [", 400},                                         // malformed JSON
-    {"[1, 2]", 400},                                                    // not an object
-    {"{\"inputs\": []}", 400},                                          // no instances
-    {"{\"instances\": []}", 400},                                       // empty
-    {"{\"instances\": [[1, 2, 3]]}", 400},                              // wrong size
-    {json{{"instances", {json(std::vector<double>(783, 0))}}}.dump(), 400},
-    {json{{"instances", {json(std::vector<std::string>(784, "a"))}}}.dump(), 400}, // dtype
-    {json{{"instances", {flat(256)}}}.dump(), 400},                     // out of range
-    {json{{"instances", {flat(-1)}}}.dump(), 400},
-    {"{\"instances\": [[NaN]]}", 400},                                  // NaN is not JSON
-    {json{{"instances", {{{"b64", "!!!"}}}}}.dump(), 400},             // bad base64
-    {json{{"instances", {{{"b64", encode_base64({1, 2, 3, 4})}}}}}.dump(), 400}, // not an image
-    {json{{"instances", {{{"url", "x"}}}}}.dump(), 400},
-    {std::string(40, '[') + std::string(40, ']'), 400},                 // too deep
+      {"{\"instances\": [", 400},            // malformed JSON
+      {"[1, 2]", 400},                       // not an object
+      {"{\"inputs\": []}", 400},             // no instances
+      {"{\"instances\": []}", 400},          // empty
+      {"{\"instances\": [[1, 2, 3]]}", 400}, // wrong size
+      {json{{"instances", {json(std::vector<double>(783, 0))}}}.dump(), 400},
+      {json{{"instances", {json(std::vector<std::string>(784, "a"))}}}.dump(), 400}, // dtype
+      {json{{"instances", {flat(256)}}}.dump(), 400},                                // out of range
+      {json{{"instances", {flat(-1)}}}.dump(), 400},
+      {"{\"instances\": [[NaN]]}", 400},                     // NaN is not JSON
+      {json{{"instances", {{{"b64", "!!!"}}}}}.dump(), 400}, // bad base64
+      {json{{"instances", {{{"b64", encode_base64({1, 2, 3, 4})}}}}}.dump(), 400}, // not an image
+      {json{{"instances", {{{"url", "x"}}}}}.dump(), 400},
+      {std::string(40, '[') + std::string(40, ']'), 400}, // too deep
   };
   for (auto& c : cases) {
     auto r = parse_v1_request(c.body, prep);
@@ -114,11 +114,9 @@ TEST(request_parser, v2_accepts_typed_tensors_in_every_shape) {
     EXPECT_EQ(r.id, "req-1");
     EXPECT_FLOAT_EQ(r.inputs.back(), 7.0f);
   }
-  json nested{{"inputs",
-               {{{"name", "x"},
-                 {"shape", {1, 28, 28}},
-                 {"datatype", "FP32"},
-                 {"data", rows(0.5)}}}}};
+  json nested{
+      {"inputs",
+       {{{"name", "x"}, {"shape", {1, 28, 28}}, {"datatype", "FP32"}, {"data", rows(0.5)}}}}};
   EXPECT_TRUE(parse_v2_request(nested.dump(), prep).ok());
   json bytes{{"inputs",
               {{{"name", "img"},
@@ -132,25 +130,25 @@ TEST(request_parser, v2_accepts_typed_tensors_in_every_shape) {
 
 TEST(request_parser, v2_rejects_wrong_shapes_dtypes_and_values) {
   auto tensor = [](json shape, std::string type, json data) {
-    return json{{"inputs",
-                 {{{"name", "input"}, {"shape", shape}, {"datatype", type}, {"data", data}}}}}
-      .dump();
+    return json{
+        {"inputs", {{{"name", "input"}, {"shape", shape}, {"datatype", type}, {"data", data}}}}}
+        .dump();
   };
   std::vector<std::string> bad = {
-    "{}",
-    "{\"inputs\": {}}",
-    "{\"inputs\": [{\"shape\": [1, 784], \"datatype\": \"FP32\", \"data\": []}]}", // no name
-    json{{"id", 5}, {"inputs", json::array()}}.dump(),
-    tensor({1, 783}, "FP32", std::vector<int>(783, 0)),         // wrong shape
-    tensor({1, 784}, "FP32", std::vector<int>(700, 0)),         // data/shape mismatch
-    tensor({1, 784}, "STRING", std::vector<int>(784, 0)),       // unknown dtype
-    tensor({1, 784}, "UINT8", std::vector<double>(784, 0.5)),   // fraction in integer type
-    tensor({1, 784}, "FP32", std::vector<double>(784, 300)),    // out of range
-    tensor({0, 784}, "FP32", json::array()),                    // non-positive dimension
-    tensor({1, 784}, "FP32", "abc"),                            // data not an array
-    tensor({2}, "BYTES", {"abc"}),                              // count mismatch
-    tensor({1, 1}, "BYTES", {"abc"}),                           // BYTES shape
-    tensor({1}, "BYTES", {5}),                                  // not a string
+      "{}",
+      "{\"inputs\": {}}",
+      "{\"inputs\": [{\"shape\": [1, 784], \"datatype\": \"FP32\", \"data\": []}]}", // no name
+      json{{"id", 5}, {"inputs", json::array()}}.dump(),
+      tensor({1, 783}, "FP32", std::vector<int>(783, 0)),       // wrong shape
+      tensor({1, 784}, "FP32", std::vector<int>(700, 0)),       // data/shape mismatch
+      tensor({1, 784}, "STRING", std::vector<int>(784, 0)),     // unknown dtype
+      tensor({1, 784}, "UINT8", std::vector<double>(784, 0.5)), // fraction in integer type
+      tensor({1, 784}, "FP32", std::vector<double>(784, 300)),  // out of range
+      tensor({0, 784}, "FP32", json::array()),                  // non-positive dimension
+      tensor({1, 784}, "FP32", "abc"),                          // data not an array
+      tensor({2}, "BYTES", {"abc"}),                            // count mismatch
+      tensor({1, 1}, "BYTES", {"abc"}),                         // BYTES shape
+      tensor({1}, "BYTES", {5}),                                // not a string
   };
   for (auto& b : bad) {
     auto r = parse_v2_request(b, prep);
@@ -159,9 +157,9 @@ TEST(request_parser, v2_rejects_wrong_shapes_dtypes_and_values) {
   }
   request_limits small;
   small.max_samples = 1;
-  EXPECT_EQ(parse_v2_request(tensor({2, 784}, "FP32", std::vector<int>(1568, 0)), prep, small)
-              .status,
-            413);
+  EXPECT_EQ(
+      parse_v2_request(tensor({2, 784}, "FP32", std::vector<int>(1568, 0)), prep, small).status,
+      413);
 }
 
 TEST(request_parser, formats_answers_and_errors) {

@@ -75,7 +75,8 @@ TEST(ring_schedule, every_chunk_is_sent_once_per_hop_and_owned_once) {
         rs.insert(reduce_scatter_hop(r, n, hop).send);
         ag.insert(all_gather_hop(r, n, hop).send);
         // What rank r receives is what rank r-1 sends.
-        EXPECT_EQ(reduce_scatter_hop(r, n, hop).recv, reduce_scatter_hop((r + n - 1) % n, n, hop).send);
+        EXPECT_EQ(reduce_scatter_hop(r, n, hop).recv,
+                  reduce_scatter_hop((r + n - 1) % n, n, hop).send);
         EXPECT_EQ(all_gather_hop(r, n, hop).recv, all_gather_hop((r + n - 1) % n, n, hop).send);
         // A rank forwards what it received in the previous hop.
         if (hop > 0) {
@@ -103,7 +104,7 @@ TEST(ring_schedule, simulated_ring_sums_and_every_rank_holds_identical_bits) {
     auto out = simulate_ring(in);
     for (uint32_t r = 1; r < n; ++r)
       EXPECT_EQ(std::memcmp(out[0].data(), out[r].data(), out[0].size() * sizeof(float)), 0)
-        << "rank " << r << " of " << n;
+          << "rank " << r << " of " << n;
     for (size_t i = 0; i < in[0].size(); ++i) {
       double exact = 0;
       for (auto& b : in)

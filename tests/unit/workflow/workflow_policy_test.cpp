@@ -87,26 +87,25 @@ TEST(workflow_spec, parses_yaml_with_every_feature) {
 }
 
 TEST(workflow_spec, rejects_bad_definitions_with_the_key) {
-  auto unknown = parse_workflow_yaml("name: x\nsteps:\n  - {name: a, type: noop, colour: red}\n",
-                                     "x.yaml");
+  auto unknown =
+      parse_workflow_yaml("name: x\nsteps:\n  - {name: a, type: noop, colour: red}\n", "x.yaml");
   ASSERT_FALSE(unknown);
   EXPECT_NE(describe(unknown.error()).find("x.yaml.steps[0].colour: unknown key"),
             std::string::npos)
-    << describe(unknown.error());
-  auto cycle = parse_workflow_yaml(
-    "name: x\nsteps:\n  - {name: a, type: noop, depends: [b]}\n"
-    "  - {name: b, type: noop, depends: [a]}\n",
-    "x.yaml");
+      << describe(unknown.error());
+  auto cycle = parse_workflow_yaml("name: x\nsteps:\n  - {name: a, type: noop, depends: [b]}\n"
+                                   "  - {name: b, type: noop, depends: [a]}\n",
+                                   "x.yaml");
   ASSERT_FALSE(cycle);
   EXPECT_TRUE(is(cycle.error(), workflow_errc::invalid_graph));
-  auto dangling = parse_workflow_yaml(
-    "name: x\nsteps:\n  - {name: a, type: noop, depends: [zz]}\n", "x.yaml");
+  auto dangling =
+      parse_workflow_yaml("name: x\nsteps:\n  - {name: a, type: noop, depends: [zz]}\n", "x.yaml");
   EXPECT_TRUE(is(dangling.error(), workflow_errc::invalid_graph));
   auto dup = parse_workflow_yaml(
-    "name: x\nsteps:\n  - {name: a, type: noop}\n  - {name: a, type: noop}\n", "x.yaml");
+      "name: x\nsteps:\n  - {name: a, type: noop}\n  - {name: a, type: noop}\n", "x.yaml");
   EXPECT_TRUE(is(dup.error(), workflow_errc::invalid_spec));
-  auto bad_duration = parse_workflow_yaml(
-    "name: x\nsteps:\n  - {name: a, type: noop, timeout: soon}\n", "x.yaml");
+  auto bad_duration =
+      parse_workflow_yaml("name: x\nsteps:\n  - {name: a, type: noop, timeout: soon}\n", "x.yaml");
   EXPECT_TRUE(is(bad_duration.error(), workflow_errc::invalid_spec));
   auto not_yaml = parse_workflow_yaml("name: [unclosed", "x.yaml");
   EXPECT_TRUE(is(not_yaml.error(), workflow_errc::invalid_spec));
@@ -120,9 +119,9 @@ TEST(templates, whole_templates_keep_their_type_and_inner_ones_splice_text) {
       return json("cnn");
     return caf::make_error(workflow_errc::template_error, e);
   };
-  auto r = resolve_templates(json{{"a", "{{ list }}"}, {"b", "model-{{name}}-{{list}}"},
-                                  {"c", json::array({"{{name}}"})}},
-                             lookup);
+  auto r = resolve_templates(
+      json{{"a", "{{ list }}"}, {"b", "model-{{name}}-{{list}}"}, {"c", json::array({"{{name}}"})}},
+      lookup);
   ASSERT_TRUE(r);
   EXPECT_EQ((*r)["a"], json::array({1, 2}));
   EXPECT_EQ((*r)["b"], "model-cnn-[1,2]");
@@ -134,9 +133,11 @@ TEST(templates, whole_templates_keep_their_type_and_inner_ones_splice_text) {
 TEST(dag_scheduler, runs_in_order_and_expands_fan_out_from_upstream_outputs) {
   workflow_spec w{"w"};
   w.add(step_spec{"a", "range"})
-    .add(step_spec{"b", "square"}.after("a").for_each("{{steps.a.outputs.items}}").with_parameter(
-      "x", "{{item}}"))
-    .add(step_spec{"c", "sum"}.after("b").with_parameter("values", "{{steps.b.outputs.y}}"));
+      .add(step_spec{"b", "square"}
+               .after("a")
+               .for_each("{{steps.a.outputs.items}}")
+               .with_parameter("x", "{{item}}"))
+      .add(step_spec{"c", "sum"}.after("b").with_parameter("values", "{{steps.b.outputs.y}}"));
   ASSERT_FALSE(w.validate());
   dag_scheduler dag{w, "r"};
   EXPECT_EQ(names(dag.take_ready()), std::vector<std::string>{"a"});
@@ -162,8 +163,8 @@ TEST(dag_scheduler, runs_in_order_and_expands_fan_out_from_upstream_outputs) {
 TEST(dag_scheduler, empty_fan_out_completes_at_once_and_inputs_carry_artifacts) {
   workflow_spec w{"w"};
   w.add(step_spec{"a", "x"}.for_each(json::array()))
-    .add(step_spec{"p", "x"})
-    .add(step_spec{"b", "x"}.after("a").after("p"));
+      .add(step_spec{"p", "x"})
+      .add(step_spec{"b", "x"}.after("a").after("p"));
   dag_scheduler dag{w, "r"};
   EXPECT_EQ(names(dag.take_ready()), std::vector<std::string>{"p"});
   step_result r;
@@ -182,9 +183,10 @@ TEST(dag_scheduler, empty_fan_out_completes_at_once_and_inputs_carry_artifacts) 
 TEST(dag_scheduler, async_edge_runs_generations_only_for_better_results) {
   workflow_spec w{"w"};
   w.add(step_spec{"train", "t"}.for_each(json::array({0, 1, 2})))
-    .add(step_spec{"serve", "s"}.after_async("train", "acc").with_parameter(
-      "acc", "{{steps.train.best.acc}}"))
-    .add(step_spec{"report", "r"}.after("serve"));
+      .add(step_spec{"serve", "s"}
+               .after_async("train", "acc")
+               .with_parameter("acc", "{{steps.train.best.acc}}"))
+      .add(step_spec{"report", "r"}.after("serve"));
   dag_scheduler dag{w, "r"};
   EXPECT_EQ(dag.take_ready().size(), 3u);
   dag.succeeded("train[1]", outputs({{"acc", 0.6}}), false);
@@ -205,8 +207,8 @@ TEST(dag_scheduler, async_edge_runs_generations_only_for_better_results) {
 TEST(dag_scheduler, permanent_failure_cancels_queued_work_then_runs_the_exit_handler) {
   workflow_spec w{"w"};
   w.add(step_spec{"a", "x"}.for_each(json::array({0, 1})))
-    .add(step_spec{"b", "x"}.after("a"))
-    .on_exit(step_spec{"exit", "x"}.with_parameter("s", "{{workflow.status}}"));
+      .add(step_spec{"b", "x"}.after("a"))
+      .on_exit(step_spec{"exit", "x"}.with_parameter("s", "{{workflow.status}}"));
   dag_scheduler dag{w, "r"};
   dag.take_ready();
   dag.retry_later("a[1]", 0);
@@ -227,8 +229,8 @@ TEST(dag_scheduler, permanent_failure_cancels_queued_work_then_runs_the_exit_han
 TEST(dag_scheduler, restored_results_are_not_dispatched_again) {
   workflow_spec w{"w"};
   w.add(step_spec{"a", "x"})
-    .add(step_spec{"b", "x"}.after("a").for_each(json::array({0, 1})))
-    .add(step_spec{"c", "x"}.after("b"));
+      .add(step_spec{"b", "x"}.after("a").for_each(json::array({0, 1})))
+      .add(step_spec{"c", "x"}.after("b"));
   dag_scheduler dag{w, "r"};
   dag.restore("a", outputs({}), false);
   dag.restore("b[1]", outputs({}), true);
@@ -259,7 +261,8 @@ TEST(failure_policy, classifies_from_error_and_runtime_samples) {
   EXPECT_TRUE(classify_failure({caf::make_error(workflow_errc::step_timeout), 0, 0}).transient);
   EXPECT_TRUE(classify_failure({caf::make_error(caf::sec::request_timeout), 0, 0}).transient);
   // A generic failure near the memory limit counts as out of memory.
-  auto near = classify_failure({caf::make_error(step_errc::internal, "x"), 95.0 * 1024 * 1024, 100});
+  auto near =
+      classify_failure({caf::make_error(step_errc::internal, "x"), 95.0 * 1024 * 1024, 100});
   EXPECT_EQ(near.cause, "out_of_memory");
   EXPECT_EQ(near.next_memory_mb, 200u);
   auto far = classify_failure({caf::make_error(step_errc::internal, "x"), 10.0 * 1024 * 1024, 100});
@@ -316,12 +319,12 @@ TEST(memo_policy, gc_removes_only_files_below_the_artifact_root) {
   auto root = std::filesystem::temp_directory_path() / ("dmlp-gc-" + std::to_string(::getpid()));
   std::filesystem::create_directories(root / "run");
   auto inside = root / "run" / "a.txt";
-  auto outside = std::filesystem::temp_directory_path() /
-                 ("dmlp-gc-outside-" + std::to_string(::getpid()));
+  auto outside =
+      std::filesystem::temp_directory_path() / ("dmlp-gc-outside-" + std::to_string(::getpid()));
   std::ofstream{inside} << "a";
   std::ofstream{outside} << "b";
   auto removed = remove_artifact_files(
-    {"file://" + inside.string(), "file://" + outside.string(), "s3://bucket/x"}, root.string());
+      {"file://" + inside.string(), "file://" + outside.string(), "s3://bucket/x"}, root.string());
   EXPECT_EQ(removed, 1u);
   EXPECT_FALSE(std::filesystem::exists(inside));
   EXPECT_TRUE(std::filesystem::exists(outside));

@@ -34,7 +34,7 @@ caf::behavior idle_worker(caf::event_based_actor*) {
 }
 
 // Ignores shutdown requests: only a kill stops it.
-caf::behavior stubborn_worker(caf::event_based_actor* self) {
+caf::behavior shutdown_ignoring_worker(caf::event_based_actor* self) {
   self->set_exit_handler([](caf::exit_msg&) {});
   return {[](caf::get_atom) { return 0; }};
 }
@@ -317,11 +317,11 @@ TEST_F(supervisor_test, killing_a_supervisor_takes_its_children_along) {
 }
 
 TEST_F(supervisor_test, shutdown_stops_children_in_reverse_order_honouring_timeouts) {
-  auto sup =
-      spawn(spec_of(strategy::one_for_one)
-                .add(counted("a", idle_worker))
-                .add(counted("b", stubborn_worker).with_shutdown(shutdown_spec::after(2000ms)))
-                .add(counted("c", idle_worker).with_shutdown(shutdown_spec::brutal_kill())));
+  auto sup = spawn(
+      spec_of(strategy::one_for_one)
+          .add(counted("a", idle_worker))
+          .add(counted("b", shutdown_ignoring_worker).with_shutdown(shutdown_spec::after(2000ms)))
+          .add(counted("c", idle_worker).with_shutdown(shutdown_spec::brutal_kill())));
   auto down = watch(sup);
   kill(sup, caf::exit_reason::user_shutdown);
   EXPECT_EQ(events_of(supervision_event_kind::exited), (std::vector<std::string>{"c"}))
@@ -424,14 +424,14 @@ TEST_F(supervisor_test, restarted_child_resumes_from_its_snapshot) {
 }
 
 TEST_F(supervisor_test, a_sibling_dying_during_a_one_for_all_restart_is_absorbed) {
-  auto sup =
-      spawn(spec_of(strategy::one_for_all)
-                .add(counted("a", stubborn_worker).with_shutdown(shutdown_spec::after(1000ms)))
-                .add(counted("b", idle_worker))
-                .add(counted("c", idle_worker)));
+  auto sup = spawn(
+      spec_of(strategy::one_for_all)
+          .add(counted("a", shutdown_ignoring_worker).with_shutdown(shutdown_spec::after(1000ms)))
+          .add(counted("b", idle_worker))
+          .add(counted("c", idle_worker)));
   auto a = child(sup, "a");
   kill(child(sup, "c"));
-  // The supervisor now waits for stubborn a; a dies on its own meanwhile.
+  // The supervisor now waits for a, which ignores the request; a dies on its own meanwhile.
   kill(a);
   EXPECT_EQ(starts["a"], 2);
   EXPECT_EQ(starts["b"], 2);

@@ -68,6 +68,9 @@ struct listener_state {
   uint32_t next_worker = 0;
   job_options opt;
   std::map<uint64_t, std::vector<uint8_t>> replica_bytes;
+  std::shared_ptr<const ingest::dataset_content> content;
+  std::unique_ptr<replica> evaluator;
+  uint64_t epochs_evaluated = 0;
 };
 
 using listener_actor = caf::stateful_actor<listener_state>;
@@ -131,8 +134,43 @@ void verify_replicas(listener_actor* self) {
   }
 }
 
+// Measures a live replica's test accuracy after a completed epoch (on_epoch). Trainers of a
+// committed step hold the same values, so any member will do.
+void evaluate_epoch(listener_actor* self, uint64_t epoch) {
+  auto members = self->state.svc.names->list(pool_path + "/");
+  if (members.empty())
+    return;
+  self->request(members.front().second, std::chrono::seconds(30), train_get_state_atom::value)
+      .then(
+          [self, epoch](train_state& s) {
+            auto& st = self->state;
+            auto values = decode_state(s.data);
+            if (!values)
+              return;
+            if (!st.evaluator) {
+              auto created = replica::create(st.opt.model, st.opt.seed, st.opt.threads);
+              if (!created)
+                return;
+              st.evaluator = std::move(*created);
+            }
+            if (values->values.size() != st.evaluator->param_count() + st.evaluator->buffer_count())
+              return;
+            st.evaluator->write_values(values->values.data());
+            auto& test = st.content->test;
+            auto n = st.opt.epoch_eval_samples == 0
+                         ? test.count
+                         : std::min<uint64_t>(st.opt.epoch_eval_samples, test.count);
+            auto acc = st.evaluator->evaluate(test.pixels.data(), test.labels.data(), n,
+                                              test.channels, test.height, test.width);
+            if (acc)
+              st.opt.on_epoch(epoch, *acc);
+          },
+          [](caf::error&) {});
+}
+
 caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared> shared,
-                           runtime::runtime_services svc, job_options opt) {
+                           runtime::runtime_services svc, job_options opt,
+                           std::shared_ptr<const ingest::dataset_content> content) {
   auto& st = self->state;
   st.shared = std::move(shared);
   st.svc = svc;
@@ -141,6 +179,7 @@ caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared
                    [](const job_event& a, const job_event& b) { return a.at_step < b.at_step; });
   st.next_worker = opt.workers;
   st.opt = std::move(opt);
+  st.content = std::move(content);
   self->join(svc.events);
   return {
       [self](train_progress& p) {
@@ -162,6 +201,11 @@ caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared
         }
         if (st.opt.verify_replicas && st.opt.kind == strategy::allreduce && !p.finished)
           verify_replicas(self);
+        if (st.opt.on_epoch && !p.finished && p.epochs_done > st.epochs_evaluated &&
+            p.epochs_done < st.opt.epochs) {
+          st.epochs_evaluated = p.epochs_done;
+          evaluate_epoch(self, p.epochs_done);
+        }
       },
       [self](supervision_event& e) {
         if (e.kind == supervision_event_kind::restarted) {
@@ -247,7 +291,11 @@ caf::expected<job_report> run_training(const job_options& options) {
       });
   if (!full)
     return full.error();
-  auto content = subset(**full, opt.train_samples, opt.test_samples);
+  auto uncut = [](uint64_t n, const ingest::sample_set& s) { return n == 0 || n >= s.count; };
+  // Concurrent jobs (the pipeline trains three) share the cached split unless they cut it.
+  auto content = uncut(opt.train_samples, (*full)->train) && uncut(opt.test_samples, (*full)->test)
+                     ? *full
+                     : subset(**full, opt.train_samples, opt.test_samples);
   preprocessing prep;
 
   // Initial values (also the PS shards' starting point).
@@ -267,7 +315,7 @@ caf::expected<job_report> run_training(const job_options& options) {
   caf::actor_system sys{cfg};
   auto svc = runtime::make_services(sys, {}, opt.seed);
   auto shared = std::make_shared<listener_shared>();
-  auto listener = sys.spawn(listener_fun, shared, svc, opt);
+  auto listener = sys.spawn(listener_fun, shared, svc, opt, content);
 
   ingest::coordinator_data data{content, opt.dataset, *digest, prep};
   ingest::coordinator_options cdopt;

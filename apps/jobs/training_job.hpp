@@ -103,6 +103,11 @@ struct job_options {
   bool verify_replicas = false;
   /// Called with (steps, epoch, loss, samples, workers) after each committed step.
   std::function<void(uint64_t, uint64_t, double, uint64_t, uint32_t)> on_progress;
+  /// Test samples (the first N) that on_epoch's accuracy is measured on. Default: 2000.
+  uint64_t epoch_eval_samples = 2000;
+  /// Called with (completed epochs, test accuracy of a live replica) after each epoch but the
+  /// last (the report holds the final accuracy on the whole test split); empty: no evaluation.
+  std::function<void(uint64_t, double)> on_epoch;
 };
 
 /// What a job did.

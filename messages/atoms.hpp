@@ -181,4 +181,21 @@ using train_retry_atom = caf::atom_constant<caf::atom("trretry")>;
 /// Ask a parameter-server shard for its slice (replies ps_params).
 using ps_pull_atom = caf::atom_constant<caf::atom("pspull")>;
 
+// -- scheduler protocol (messages/scheduler.hpp) ----------------------------------------------
+
+/// Submit a job_submission to the scheduler (replies the job id).
+using sched_submit_atom = caf::atom_constant<caf::atom("scsubmit")>;
+/// List every job the scheduler knows (replies std::vector<job_status>).
+using sched_list_atom = caf::atom_constant<caf::atom("sclist")>;
+/// Client → scheduler: cancel a job (replies job_status); scheduler → owner: stop, cancelled.
+using sched_cancel_atom = caf::atom_constant<caf::atom("sccancel")>;
+/// Scheduler → owner: checkpoint and stop the job (reply once stopped; it is requeued).
+using sched_preempt_atom = caf::atom_constant<caf::atom("scpreempt")>;
+/// Owner → scheduler: the job is done (replies job_status).
+using sched_finish_atom = caf::atom_constant<caf::atom("scfinish")>;
+/// Internal: the scheduler's periodic round.
+using sched_tick_atom = caf::atom_constant<caf::atom("sctick")>;
+/// Internal: an owner's grace period to answer a preemption has passed.
+using sched_grace_atom = caf::atom_constant<caf::atom("scgrace")>;
+
 } // namespace dmlp

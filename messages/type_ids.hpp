@@ -15,6 +15,7 @@
 #include "messages/ingest.hpp"
 #include "messages/metadata.hpp"
 #include "messages/preprocessing.hpp"
+#include "messages/scheduler.hpp"
 #include "messages/serving.hpp"
 #include "messages/supervision.hpp"
 #include "messages/tensor_bundle.hpp"
@@ -89,6 +90,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(dmlp, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dmlp, (dmlp::ps_params))
   CAF_ADD_TYPE_ID(dmlp, (dmlp::ps_members))
   CAF_ADD_TYPE_ID(dmlp, (dmlp::train_progress))
+
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::scheduler::job_submission))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::scheduler::job_grant))
+  CAF_ADD_TYPE_ID(dmlp, (dmlp::scheduler::job_status))
+  CAF_ADD_TYPE_ID(dmlp, (std::vector<dmlp::scheduler::job_status>))
 
 CAF_END_TYPE_ID_BLOCK(dmlp)
 // clang-format on

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "actors/scheduler/job.hpp"
-#include "actors/scheduler/resources.hpp"
 
 namespace dmlp::scheduler {
 

@@ -1,6 +1,7 @@
-// What the scheduler schedules: a job is a group of role instances (e.g. 2 trainers + 1 PS)
-// with per-instance resource requests, an owner (user, group), a priority and an elastic range
-// per role. Plain values shared by the policies and the scheduler actor; thread-safe.
+// What the scheduling policy looks at besides the jobs themselves (whose value types, shared
+// with the wire protocol, live in messages/scheduler.hpp): nodes with capacity and labels,
+// running jobs with their placed instances, and pending jobs with their waiting time. Plain
+// values shared by the policies and the scheduler actor; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -8,54 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "actors/scheduler/resources.hpp"
+#include "messages/scheduler.hpp"
 
 namespace dmlp::scheduler {
-
-/// Instances of one role within a job.
-struct role_request {
-  /// Role name, e.g. "trainer" or "ps".
-  std::string role;
-  /// Resources of one instance.
-  resources per_instance;
-  /// Node labels an instance needs, e.g. {"role": "trainer"}; empty: any node.
-  std::map<std::string, std::string> selector;
-  /// Instances the job cannot run without (the gang). Default: 1.
-  uint32_t min = 1;
-  /// Instances it can use when capacity allows (elastic); at least min. Default: 1.
-  uint32_t max = 1;
-};
-
-/// A job as submitted.
-struct job_spec {
-  /// Unique id.
-  std::string id;
-  /// Submitting user.
-  std::string user;
-  /// The user's group (team, project).
-  std::string group;
-  /// Higher runs first. Default: 0.
-  int priority = 0;
-  /// Roles in start order.
-  std::vector<role_request> roles;
-
-  /// Resources of the job's minimum gang.
-  resources min_resources() const;
-};
-
-/// One placed role instance.
-struct placement {
-  /// Job id.
-  std::string job;
-  /// Role name.
-  std::string role;
-  /// Index of the instance within its role.
-  uint32_t index = 0;
-  /// Node it runs on.
-  std::string node;
-  /// Its resources.
-  resources need;
-};
 
 /// A node as the scheduler sees it.
 struct node_state {
@@ -71,6 +27,10 @@ struct node_state {
   /// Whether the node carries every label of `selector`.
   bool matches(const std::map<std::string, std::string>& selector) const;
 };
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, node_state& x) {
+  return f(caf::meta::type_name("sched_node_state"), x.name, x.labels, x.capacity, x.schedulable);
+}
 
 /// A job with instances placed.
 struct running_job {

@@ -1,4 +1,4 @@
-#include "actors/scheduler/resources.hpp"
+#include "messages/scheduler.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -61,6 +61,29 @@ std::string resources::describe() const {
     out << sep << gpus << (gpus == 1 ? " gpu" : " gpus");
   auto text = out.str();
   return text.empty() ? "nothing" : text;
+}
+
+resources job_spec::min_resources() const {
+  resources total;
+  for (const auto& role : roles)
+    total += role.per_instance * role.min;
+  return total;
+}
+
+std::string to_string(job_state state) {
+  switch (state) {
+    case job_state::pending:
+      return "pending";
+    case job_state::running:
+      return "running";
+    case job_state::preempting:
+      return "preempting";
+    case job_state::finished:
+      return "finished";
+    case job_state::cancelled:
+      return "cancelled";
+  }
+  return "unknown";
 }
 
 } // namespace dmlp::scheduler

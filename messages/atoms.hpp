@@ -189,13 +189,13 @@ using sched_submit_atom = caf::atom_constant<caf::atom("scsubmit")>;
 using sched_list_atom = caf::atom_constant<caf::atom("sclist")>;
 /// Client → scheduler: cancel a job (replies job_status); scheduler → owner: stop, cancelled.
 using sched_cancel_atom = caf::atom_constant<caf::atom("sccancel")>;
-/// Scheduler → owner: checkpoint and stop the job (reply once stopped; it is requeued).
+/// Scheduler → owner: checkpoint and stop the job (reply its id once stopped; it is requeued).
 using sched_preempt_atom = caf::atom_constant<caf::atom("scpreempt")>;
 /// Owner → scheduler: the job is done (replies job_status).
 using sched_finish_atom = caf::atom_constant<caf::atom("scfinish")>;
 /// Internal: the scheduler's periodic round.
 using sched_tick_atom = caf::atom_constant<caf::atom("sctick")>;
-/// Internal: an owner's grace period to answer a preemption has passed.
-using sched_grace_atom = caf::atom_constant<caf::atom("scgrace")>;
+/// Internal: run a scheduling round after the current message (so its reply goes first).
+using sched_round_atom = caf::atom_constant<caf::atom("scround")>;
 
 } // namespace dmlp

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <sstream>
 
+#include "messages/error_names.hpp"
+#include "messages/register.hpp"
+
 namespace dmlp::scheduler {
 
 namespace {
@@ -82,8 +85,30 @@ std::string to_string(job_state state) {
       return "finished";
     case job_state::cancelled:
       return "cancelled";
+    case job_state::failed:
+      return "failed";
   }
   return "unknown";
+}
+
+std::string to_string(scheduler_errc code) {
+  switch (code) {
+    case scheduler_errc::invalid_job:
+      return "invalid_job";
+    case scheduler_errc::unknown_job:
+      return "unknown_job";
+    case scheduler_errc::duplicate_job:
+      return "duplicate_job";
+    case scheduler_errc::job_over:
+      return "job_over";
+  }
+  return "scheduler_errc(" + std::to_string(static_cast<int>(code)) + ")";
+}
+
+void register_scheduler_errors(caf::actor_system_config& cfg) {
+  add_error_category(cfg, caf::atom("scheduler"));
+  add_error_names(caf::atom("scheduler"),
+                  [](uint8_t code) { return to_string(static_cast<scheduler_errc>(code)); });
 }
 
 } // namespace dmlp::scheduler

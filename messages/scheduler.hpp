@@ -8,14 +8,15 @@
 // Client → scheduler:
 //   (sched_submit_atom, job_submission)   -> std::string         the job id (assigned if empty)
 //   (sched_list_atom)                     -> std::vector<job_status>
-//   (sched_cancel_atom, std::string id)   -> job_status          the job as it was
+//   (sched_cancel_atom, std::string id)   -> job_status          the job, now cancelled
 // Scheduler → owner (the submission's owner actor, for owner-run jobs):
 //   (job_grant)                           the job's current placements: first start, elastic
 //                                         growth or shrink, re-placement after node loss
-//   (sched_preempt_atom, std::string id)  -> caf::unit           checkpoint and stop; the reply
+//   (sched_preempt_atom, std::string id)  -> std::string id      checkpoint and stop; the reply
 //                                         means "stopped": the job is requeued. Unanswered
 //                                         within preempt_grace, the job is requeued anyway.
 //                                         Also sent when node loss leaves a gang below min.
+//                                         The submit is answered before the first grant.
 //   (sched_cancel_atom, std::string id)   the job was cancelled: stop, do not answer.
 // Owner → scheduler:
 //   (sched_finish_atom, std::string id)   -> job_status          the job is done
@@ -27,9 +28,31 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
 #include <caf/meta/type_name.hpp>
 
 namespace dmlp::scheduler {
+
+/// Why the scheduler refused a request.
+enum class scheduler_errc : uint8_t {
+  /// The job is malformed (no roles, max below min, negative resources). Retry: no.
+  invalid_job = 1,
+  /// No job with this id. Retry: no.
+  unknown_job,
+  /// A job with this id is pending or running. Retry: under another id.
+  duplicate_job,
+  /// The job is finished or cancelled already. Retry: no.
+  job_over,
+};
+
+/// Returns the code's name, e.g. "invalid_job".
+std::string to_string(scheduler_errc code);
+
+/// Lets `cfg` render scheduler errors through dmlp::describe() ("scheduler.unknown_job").
+void register_scheduler_errors(caf::actor_system_config& cfg);
 
 /// An amount of each schedulable resource.
 struct resources {
@@ -153,11 +176,13 @@ enum class job_state : uint8_t {
   preempting,
   /// Its owner reported it done, or every spawned instance exited normally. Final.
   finished,
-  /// Cancelled by a client. Final.
+  /// Cancelled by a client, or its owner was lost. Final.
   cancelled,
+  /// An instance could not be started (e.g. no such role on its node). Final.
+  failed,
 };
 
-/// "pending", "running", "preempting", "finished", "cancelled".
+/// "pending", "running", "preempting", "finished", "cancelled", "failed".
 std::string to_string(job_state state);
 
 /// Scheduler → owner: the job's placements as they stand now.
@@ -195,3 +220,5 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 
 } // namespace dmlp::scheduler
+
+CAF_ERROR_CODE_ENUM(dmlp::scheduler::scheduler_errc, "scheduler")

@@ -42,11 +42,13 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <spdlog/logger.h>
 
 #include "actors/scheduler/job.hpp"
 #include "actors/scheduler/scheduling_policy.hpp"
 #include "messages/cluster.hpp"
 #include "runtime/child_spec.hpp"
+#include "runtime/cluster/role_registry.hpp"
 #include "runtime/snapshot_store.hpp"
 
 namespace dmlp::scheduler {
@@ -71,6 +73,10 @@ struct scheduler_config {
   std::shared_ptr<runtime::snapshot_store> snapshots;
   /// Key of the state in `snapshots`. Default: "scheduler".
   std::string snapshot_key = "scheduler";
+  /// Roles spawned on a node without an agent (static nodes); null: only through agents.
+  std::shared_ptr<runtime::role_registry> roles;
+  /// Node logger; may be null.
+  std::shared_ptr<spdlog::logger> log;
 };
 
 /// Name under which a cluster's scheduler is registered in the cluster registry.

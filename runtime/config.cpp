@@ -152,6 +152,24 @@ caf::expected<config_reader> config_reader::section(const std::string& key) {
   return config_reader{std::make_shared<YAML::Node>(node), source_, prefix_ + key + "."};
 }
 
+caf::expected<std::vector<config_reader>> config_reader::sections(const std::string& key) {
+  std::vector<config_reader> result;
+  auto node = (*node_)[key];
+  if (!node.IsDefined())
+    return result;
+  used_.insert(key);
+  if (!node.IsSequence())
+    return invalid(key, "expected a list of mappings");
+  for (size_t i = 0; i < node.size(); ++i) {
+    auto item_key = key + "[" + std::to_string(i) + "]";
+    if (!node[i].IsMap())
+      return invalid(item_key, "expected a mapping of keys");
+    result.push_back(
+        config_reader{std::make_shared<YAML::Node>(node[i]), source_, prefix_ + item_key + "."});
+  }
+  return result;
+}
+
 caf::error config_reader::finish() const {
   for (const auto& entry : *node_) {
     auto key = entry.first.as<std::string>();

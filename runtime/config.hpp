@@ -58,6 +58,10 @@ public:
   /// The mapping under `key`; an empty reader when absent; an error when not a mapping.
   caf::expected<config_reader> section(const std::string& key);
 
+  /// The mappings of the list under `key` (errors name them "key[i].…"); empty when absent;
+  /// an error when not a list of mappings.
+  caf::expected<std::vector<config_reader>> sections(const std::string& key);
+
   /// Fails with runtime_errc::config_unknown_key naming the first key nobody read.
   caf::error finish() const;
 

@@ -1,0 +1,409 @@
+// `dmlp jobs`: submit jobs to the scheduler (actors/scheduler), list the queue with each pending
+// job's reason, and cancel jobs.
+//   build/bin/dmlp jobs submit configs/jobs/train-small.yaml [--seeds 127.0.0.1:7100] [--json]
+//   build/bin/dmlp jobs list --seeds 127.0.0.1:7100 [--json]
+//   build/bin/dmlp jobs cancel ID --seeds 127.0.0.1:7100 [--json]
+// Without --seeds, `submit` starts an embedded scheduler in this process (one node: this
+// machine's cores and memory) and runs the job. With --seeds it talks to the cluster's
+// scheduler, which the head node (the dmlp-node started without seeds) hosts under the name
+// "scheduler". A job with a `training:` section is owner-run: this process waits for the grant,
+// runs the training (run_training, as `dmlp train` does) and reports the job finished. A job
+// without one is role-run: the scheduler spawns its roles on the cluster's nodes with `args`.
+#include <chrono>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "actors/scheduler/job_reader.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/training/errors.hpp"
+#include "apps/dmlp/command.hpp"
+#include "apps/jobs/training_job.hpp"
+#include "messages/errors.hpp"
+#include "messages/scheduler.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/cluster/cluster_client.hpp"
+#include "runtime/cluster/node_system.hpp"
+#include "runtime/config.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/system_config.hpp"
+
+namespace dmlp::cli {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A job file: what to schedule, and what to run once granted.
+struct job_file {
+  scheduler::job_spec spec;
+  std::optional<training::job_options> training;
+  std::string args;
+};
+
+caf::error read_training(runtime::config_reader& reader, const scheduler::job_spec& spec,
+                         training::job_options& job) {
+  for (const auto& role : spec.roles)
+    if (role.role == "trainer")
+      job.workers = role.min;
+  std::string strategy = "allreduce", consistency = "sync";
+  uint32_t train_samples = 0, test_samples = 0, seed = 1, checkpoint_every = 50;
+  caf::error err;
+  auto read = [&](const char* key, auto& out) {
+    if (!err)
+      err = reader.read(key, out);
+  };
+  read("model", job.model);
+  read("strategy", strategy);
+  read("workers", job.workers);
+  read("min_workers", job.min_workers);
+  read("max_workers", job.max_workers);
+  read("ps_shards", job.ps_shards);
+  read("consistency", consistency);
+  read("staleness", job.staleness);
+  read("epochs", job.epochs);
+  read("batch_size", job.batch_size);
+  read("threads", job.threads);
+  read("train_samples", train_samples);
+  read("test_samples", test_samples);
+  read("optimizer", job.optimizer.kind);
+  read("lr", job.optimizer.lr);
+  read("out", job.out_dir);
+  read("data_dir", job.data_dir);
+  read("seed", seed);
+  read("checkpoint_every", checkpoint_every);
+  if (err)
+    return err;
+  if (strategy == "allreduce")
+    job.kind = training::strategy::allreduce;
+  else if (strategy == "ps")
+    job.kind = training::strategy::ps;
+  else
+    return caf::make_error(runtime::runtime_errc::config_invalid_value,
+                           reader.where("strategy") + ": expected allreduce or ps");
+  if (!training::parse_consistency(consistency, job.mode))
+    return caf::make_error(runtime::runtime_errc::config_invalid_value,
+                           reader.where("consistency") + ": expected sync, async or ssp");
+  job.train_samples = train_samples;
+  job.test_samples = test_samples;
+  job.seed = seed;
+  job.checkpoint_every = checkpoint_every;
+  if (auto invalid = training::validate(job)) {
+    auto section = reader.where("");
+    section.pop_back();
+    return caf::make_error(runtime::runtime_errc::config_invalid_value,
+                           section + ": " + describe(invalid));
+  }
+  return reader.finish();
+}
+
+caf::expected<job_file> read_job_file(const std::string& path) {
+  auto reader = runtime::config_reader::from_file(path);
+  if (!reader)
+    return reader.error();
+  job_file file;
+  if (auto err = scheduler::read_job_spec(*reader, file.spec))
+    return err;
+  if (auto err = reader->read("args", file.args))
+    return err;
+  if (reader->has("training")) {
+    auto section = reader->section("training");
+    if (!section)
+      return section.error();
+    training::job_options job;
+    if (auto err = read_training(*section, file.spec, job))
+      return err;
+    file.training = std::move(job);
+  }
+  if (auto err = reader->finish())
+    return err;
+  return file;
+}
+
+int fail(const std::string& command, const std::string& why) {
+  std::cerr << "dmlp jobs " << command << ": " << why << "\n";
+  return 1;
+}
+
+std::vector<std::string> split_seeds(const std::string& text) {
+  std::vector<std::string> seeds;
+  std::string item;
+  for (char c : text + ",") {
+    if (c == ',') {
+      if (!item.empty())
+        seeds.push_back(item);
+      item.clear();
+    } else {
+      item += c;
+    }
+  }
+  return seeds;
+}
+
+scheduler::resources this_machine() {
+  scheduler::resources capacity;
+  capacity.cpus = std::max(1u, std::thread::hardware_concurrency());
+  auto pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && page > 0)
+    capacity.memory_mb = static_cast<double>(pages) * static_cast<double>(page) / (1 << 20);
+  return capacity;
+}
+
+nlohmann::json placements_json(const std::vector<scheduler::placement>& placements) {
+  auto out = nlohmann::json::array();
+  for (const auto& p : placements)
+    out.push_back({{"role", p.role}, {"index", p.index}, {"node", p.node}});
+  return out;
+}
+
+std::string placements_text(const std::vector<scheduler::placement>& placements) {
+  std::string text;
+  for (const auto& p : placements)
+    text += (text.empty() ? "" : ", ") + p.role + "-" + std::to_string(p.index) + "@" + p.node;
+  return text.empty() ? "-" : text;
+}
+
+// The actor system of one command (a node client when talking to a cluster), with the
+// scheduler's errors; the config outlives the system.
+struct command_system {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+
+  explicit command_system(bool networked) {
+    if (networked)
+      runtime::configure_node_system(cfg, runtime::node_options{});
+    else
+      runtime::configure_actor_system(cfg, runtime::scheduler_kind::threaded);
+    scheduler::register_scheduler_errors(cfg);
+    training::register_training_error_names();
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+};
+
+caf::expected<caf::actor> cluster_scheduler(caf::actor_system& sys, const std::string& seeds) {
+  runtime::cluster_client client{sys, {}, 3s};
+  auto agent = client.connect_any(split_seeds(seeds));
+  if (!agent)
+    return agent.error();
+  return client.resolve(*agent, scheduler::scheduler_registry_name);
+}
+
+// Submits `file` owned by a scoped actor, waits for the grant, runs the training, reports it
+// finished. Preemptions that arrive before the training starts are answered at once; the
+// training itself cannot be interrupted (run_training has no stop hook), so one that arrives
+// while it runs is answered when it ends, and the scheduler's grace period applies.
+int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, bool json) {
+  caf::scoped_actor self{sys};
+  std::string id;
+  caf::error failure;
+  self->request(sched, 10s, sched_submit_atom::value,
+                scheduler::job_submission{file.spec, self, ""})
+      .receive([&](std::string& assigned) { id = assigned; },
+               [&](caf::error& err) { failure = err; });
+  if (failure)
+    return fail("submit", describe(failure));
+  std::cerr << "job " << id << " submitted\n";
+  std::optional<scheduler::job_grant> grant;
+  uint32_t preemptions = 0;
+  bool cancelled = false;
+  std::string last_reason;
+  while (!grant && !cancelled && !failure) {
+    bool quiet = false;
+    self->receive(
+        [&](scheduler::job_grant& g) {
+          if (g.job == id)
+            grant = std::move(g);
+        },
+        [&](sched_preempt_atom, const std::string& job) {
+          ++preemptions;
+          return job;
+        },
+        [&](sched_cancel_atom, const std::string&) { cancelled = true; },
+        caf::after(2s) >> [&] { quiet = true; });
+    if (!quiet)
+      continue;
+    // Still waiting: say why when it changes, and give up on a job no node can ever hold.
+    self->request(sched, 10s, sched_list_atom::value)
+        .receive(
+            [&](std::vector<scheduler::job_status>& jobs) {
+              for (const auto& s : jobs)
+                if (s.spec.id == id && s.reason != last_reason) {
+                  last_reason = s.reason;
+                  std::cerr << "job " << id << ": " << s.reason << "\n";
+                }
+            },
+            [&](caf::error& err) { failure = err; });
+    if (!failure && last_reason.rfind("infeasible", 0) == 0)
+      failure = caf::make_error(scheduler::scheduler_errc::invalid_job, last_reason);
+  }
+  if (failure) {
+    self->send(sched, sched_cancel_atom::value, id);
+    return fail("submit", describe(failure));
+  }
+  if (cancelled)
+    return fail("submit", "job " + id + " was cancelled");
+  std::cerr << "job " << id << " granted: " << placements_text(grant->placements) << "\n";
+  auto job = *file.training;
+  auto report = training::run_training(job);
+  scheduler::job_status final_status;
+  self->request(sched, 10s, sched_finish_atom::value, id)
+      .receive([&](scheduler::job_status& s) { final_status = std::move(s); },
+               [&](caf::error& err) { failure = err; });
+  if (!report)
+    return fail("submit", "job " + id + ": " + describe(report.error()));
+  if (failure)
+    std::cerr << "dmlp jobs submit: job " << id
+              << " ran, but the scheduler did not take its end: " << describe(failure) << "\n";
+  std::cout << "job " << id << " finished: " << job.model << " test accuracy "
+            << report->test_accuracy << ", " << report->samples_trained << " samples trained ("
+            << job.epochs << " epochs of " << report->epoch_samples << ")\n";
+  if (json)
+    std::cout << nlohmann::json{{"id", id},
+                                {"state", "finished"},
+                                {"placements", placements_json(grant->placements)},
+                                {"preemptions", final_status.preemptions + preemptions},
+                                {"epochs", job.epochs},
+                                {"epoch_samples", report->epoch_samples},
+                                {"samples_trained", report->samples_trained},
+                                {"test_accuracy", report->test_accuracy}}
+                     .dump()
+              << std::endl;
+  return 0;
+}
+
+int jobs_submit(const std::string& path, const std::string& seeds, bool json) {
+  auto file = read_job_file(path);
+  if (!file)
+    return fail("submit", describe(file.error()));
+  if (seeds.empty()) {
+    if (!file->training)
+      return fail("submit", path + ": a job without a training section needs --seeds (its "
+                                   "roles are spawned on the cluster's nodes)");
+    command_system cs{false};
+    auto& sys = cs.sys;
+    scheduler::scheduler_config config;
+    config.nodes = {scheduler::embedded_node("local", this_machine())};
+    auto sched = scheduler::spawn_scheduler(*sys, config);
+    auto rc = run_owned(*sys, sched, *file, json);
+    caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
+    return rc;
+  }
+  command_system cs{true};
+  auto& sys = cs.sys;
+  auto sched = cluster_scheduler(*sys, seeds);
+  if (!sched)
+    return fail("submit",
+                "no scheduler in the cluster at " + seeds + ": " + describe(sched.error()));
+  if (file->training)
+    return run_owned(*sys, *sched, *file, json);
+  caf::scoped_actor self{*sys};
+  int rc = 0;
+  self->request(*sched, 10s, sched_submit_atom::value,
+                scheduler::job_submission{file->spec, nullptr, file->args})
+      .receive(
+          [&](std::string& id) {
+            std::cout << "job " << id << " submitted\n";
+            if (json)
+              std::cout << nlohmann::json{{"id", id}, {"state", "submitted"}}.dump() << std::endl;
+          },
+          [&](caf::error& err) { rc = fail("submit", describe(err)); });
+  return rc;
+}
+
+int jobs_list(const std::string& seeds, bool json) {
+  if (seeds.empty())
+    return fail("list", "needs --seeds (the cluster whose scheduler to ask)");
+  command_system cs{true};
+  auto& sys = cs.sys;
+  auto sched = cluster_scheduler(*sys, seeds);
+  if (!sched)
+    return fail("list", "no scheduler in the cluster at " + seeds + ": " + describe(sched.error()));
+  caf::scoped_actor self{*sys};
+  int rc = 0;
+  self->request(*sched, 10s, sched_list_atom::value)
+      .receive(
+          [&](std::vector<scheduler::job_status>& jobs) {
+            auto out = nlohmann::json::array();
+            for (const auto& s : jobs) {
+              std::cout << s.spec.id << "  " << to_string(s.state) << "  priority "
+                        << s.spec.priority << "  " << s.spec.user << "/" << s.spec.group << "  "
+                        << placements_text(s.placements);
+              if (!s.reason.empty())
+                std::cout << "  (" << s.reason << ")";
+              std::cout << "\n";
+              out.push_back({{"id", s.spec.id},
+                             {"state", to_string(s.state)},
+                             {"priority", s.spec.priority},
+                             {"user", s.spec.user},
+                             {"group", s.spec.group},
+                             {"preemptions", s.preemptions},
+                             {"placements", placements_json(s.placements)},
+                             {"reason", s.reason}});
+            }
+            if (json)
+              std::cout << nlohmann::json{{"jobs", out}}.dump() << std::endl;
+          },
+          [&](caf::error& err) { rc = fail("list", describe(err)); });
+  return rc;
+}
+
+int jobs_cancel(const std::string& id, const std::string& seeds, bool json) {
+  if (seeds.empty())
+    return fail("cancel", "needs --seeds (the cluster whose scheduler runs the job)");
+  command_system cs{true};
+  auto& sys = cs.sys;
+  auto sched = cluster_scheduler(*sys, seeds);
+  if (!sched)
+    return fail("cancel",
+                "no scheduler in the cluster at " + seeds + ": " + describe(sched.error()));
+  caf::scoped_actor self{*sys};
+  int rc = 0;
+  self->request(*sched, 10s, sched_cancel_atom::value, id)
+      .receive(
+          [&](scheduler::job_status& s) {
+            std::cout << "job " << id << " cancelled\n";
+            if (json)
+              std::cout << nlohmann::json{{"id", id}, {"state", to_string(s.state)}}.dump()
+                        << std::endl;
+          },
+          [&](caf::error& err) { rc = fail("cancel", describe(err)); });
+  return rc;
+}
+
+} // namespace
+
+void add_jobs_command(CLI::App& app, command_context& ctx) {
+  auto cmd = app.add_subcommand("jobs", "submit, list and cancel scheduled jobs");
+  cmd->require_subcommand(1);
+  auto seeds = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto file = std::make_shared<std::string>();
+  auto id = std::make_shared<std::string>();
+
+  auto submit = cmd->add_subcommand("submit", "submit a job file (without --seeds: run it here)");
+  submit->add_option("FILE", *file, "job YAML")->required();
+  submit->add_option("--seeds", *seeds,
+                     "host:port,... of the cluster (its head hosts the "
+                     "scheduler)");
+  submit->add_flag("--json", *json, "print a JSON object as the last line");
+  submit->callback(
+      [&ctx, file, seeds, json] { ctx.exit_code = jobs_submit(*file, *seeds, *json); });
+
+  auto list = cmd->add_subcommand("list", "the scheduler's jobs with each pending job's reason");
+  list->add_option("--seeds", *seeds, "host:port,... of the cluster");
+  list->add_flag("--json", *json, "print a JSON object as the last line");
+  list->callback([&ctx, seeds, json] { ctx.exit_code = jobs_list(*seeds, *json); });
+
+  auto cancel = cmd->add_subcommand("cancel", "cancel a job");
+  cancel->add_option("ID", *id, "job id")->required();
+  cancel->add_option("--seeds", *seeds, "host:port,... of the cluster");
+  cancel->add_flag("--json", *json, "print a JSON object as the last line");
+  cancel->callback([&ctx, id, seeds, json] { ctx.exit_code = jobs_cancel(*id, *seeds, *json); });
+}
+
+} // namespace dmlp::cli

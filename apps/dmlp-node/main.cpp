@@ -17,6 +17,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include "apps/dmlp-node/scheduler_host.hpp"
 #include "apps/dmlp-node/workload.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
@@ -166,6 +167,9 @@ int main(int argc, char** argv) {
       return fail(describe(subtree.error()));
     root.add(std::move(*subtree));
   }
+  // The head (no seeds) hosts the cluster's scheduler (docs/scheduler.md).
+  if (opts.seeds.empty())
+    root.add(node::scheduler_host(agent, opts.data_dir, log));
   auto tree = runtime::spawn_supervisor(sys, root, runtime::make_services(sys, log));
   caf::anon_send(agent, cl_reg_atom::value, "tree/" + opts.name, tree);
   uint64_t epoch = 0;

@@ -36,6 +36,8 @@ void add_workflow_command(CLI::App& app, command_context& ctx);
 
 /// `dmlp train`: data-parallel training (apps/dmlp/cmd_train.cpp).
 void add_train_command(CLI::App& app, command_context& ctx);
+/// `dmlp jobs submit|list|cancel`: scheduled jobs (apps/dmlp/cmd_jobs.cpp).
+void add_jobs_command(CLI::App& app, command_context& ctx);
 
 /// `dmlp cluster up|down|status`: local clusters and membership (apps/dmlp/cmd_cluster.cpp).
 void add_cluster_command(CLI::App& app, command_context& ctx);

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   dmlp::cli::add_demo_command(app, ctx);
   dmlp::cli::add_ingest_command(app, ctx);
   dmlp::cli::add_train_command(app, ctx);
+  dmlp::cli::add_jobs_command(app, ctx);
   dmlp::cli::add_serve_command(app, ctx);
   dmlp::cli::add_model_command(app, ctx);
   dmlp::cli::add_runs_command(app, ctx);

@@ -17,6 +17,11 @@ void membership::update_self(const member_info& self) {
 }
 
 void membership::reincarnate(uint64_t epoch, time_point) {
+  // What the old incarnation declared down is forgotten too: after a partition both sides
+  // declared each other down, and the new incarnation must accept the other side as it is now
+  // (a fresh process knows no tombstones either; members' views bring back the real ones).
+  for (auto i = tombstones_.begin(); i != tombstones_.end();)
+    i = i->first == self_.name ? std::next(i) : tombstones_.erase(i);
   tombstones_.emplace(self_.name, self_.epoch);
   self_.epoch = epoch;
   others_.clear();

@@ -64,7 +64,8 @@ public:
   /// Names registered on this node.
   void set_self_names(std::vector<cluster_name> names) { self_names_ = std::move(names); }
 
-  /// Starts a new incarnation of this node: new epoch, every other member forgotten.
+  /// Starts a new incarnation of this node: new epoch, every other member forgotten, their
+  /// tombstones included (the old epochs of this node stay final).
   void reincarnate(uint64_t epoch, time_point now);
 
   /// Lets `node` in after its token was checked: up now; replaces an older incarnation.

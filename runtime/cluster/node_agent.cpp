@@ -4,7 +4,6 @@
 #include <optional>
 #include <random>
 #include <set>
-#include <thread>
 
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "messages/type_ids.hpp"
 #include "runtime/cluster/cluster_errors.hpp"
 #include "runtime/cluster/membership.hpp"
+#include "runtime/cluster/node_capacity.hpp"
 #include "runtime/cluster/node_system.hpp"
 #include "runtime/logging.hpp"
 
@@ -293,8 +293,9 @@ caf::behavior agent_behavior(agent_actor* self, node_agent_config cfg) {
   me.port = st.cfg.options.port;
   me.epoch = new_epoch(st.rng);
   me.labels = st.cfg.options.labels;
-  me.cpus = st.cfg.options.cpus != 0 ? st.cfg.options.cpus : std::thread::hardware_concurrency();
-  me.memory_mb = st.cfg.options.memory_mb;
+  auto detected = detect_node_capacity();
+  me.cpus = st.cfg.options.cpus != 0 ? st.cfg.options.cpus : detected.cpus;
+  me.memory_mb = st.cfg.options.memory_mb != 0 ? st.cfg.options.memory_mb : detected.memory_mb;
   me.agent = caf::actor_cast<caf::actor>(self);
   failure_detector_options detector = st.cfg.options.detector;
   st.table.emplace(me, detector, clock_type::now());

@@ -47,9 +47,11 @@ struct node_options {
   std::string data_dir = "data";
   /// node.labels: "key=value" labels used by placement. Default: none.
   std::vector<std::string> labels;
-  /// node.cpus: CPU cores offered; 0 = all of this machine's. Default: 0.
+  /// node.cpus: CPU cores offered; 0 = those the process may use (affinity, cgroup quota;
+  /// node_capacity.hpp). Default: 0.
   uint32_t cpus = 0;
-  /// node.memory_mb: memory offered in MiB; 0 = this machine's physical memory. Default: 0.
+  /// node.memory_mb: memory offered in MiB; 0 = physical memory or the cgroup limit, whichever
+  /// is smaller. Default: 0.
   uint32_t memory_mb = 0;
   /// cluster.token: join token every node of the cluster must present. Default: "" (none).
   std::string token;

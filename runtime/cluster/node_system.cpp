@@ -9,6 +9,7 @@
 
 #include "messages/register.hpp"
 #include "runtime/cluster/cluster_errors.hpp"
+#include "runtime/cluster/detail/openssl_error_queue.hpp"
 #include "runtime/system_config.hpp"
 
 namespace dmlp::runtime {
@@ -50,6 +51,10 @@ caf::expected<uint16_t> publish_agent(caf::actor_system& sys, const caf::actor& 
 
 caf::io::middleman_actor connector(caf::actor_system& sys, const tls_options& tls) {
   return tls.enabled ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
+}
+
+bool tls_error_queue_guarded() {
+  return detail::openssl_error_queue_guard_active();
 }
 
 caf::expected<caf::actor> connect_agent(caf::actor_system& sys, const tls_options& tls,

@@ -31,6 +31,10 @@ caf::expected<uint16_t> publish_agent(caf::actor_system& sys, const caf::actor& 
 /// The middleman actor that opens connections (the OpenSSL one when TLS is on).
 caf::io::middleman_actor connector(caf::actor_system& sys, const tls_options& tls);
 
+/// Whether this process repairs CAF 0.17's OpenSSL error handling (a refused TLS handshake
+/// would otherwise drop established TLS connections; see detail/openssl_error_queue.hpp).
+bool tls_error_queue_guarded();
+
 /// Connects to the node agent at host:port; fails after `timeout`.
 caf::expected<caf::actor> connect_agent(caf::actor_system& sys, const tls_options& tls,
                                         const std::string& host, uint16_t port,

@@ -19,21 +19,19 @@ child_spec remote_worker(std::string id, std::string role, placement where,
       return target.error();
     view->set_last_node(ctx.path, target->name);
     spawn_request req{role, ctx.path, args, ctx.supervisor};
-    caf::expected<caf::actor> result = caf::make_error(cluster_errc::unreachable, target->name);
-    if (target->name == view->self_name()) {
-      result = view->roles()->spawn(ctx.system, req);
-    } else if (!target->agent) {
+    // Through the agent even on this node: the agent records what it hosts (status, placement
+    // load) and stops it when its supervisor is lost, wherever that supervisor runs.
+    if (!target->agent)
       return caf::make_error(cluster_errc::unreachable, target->name + ": no agent handle");
-    } else {
-      caf::scoped_actor self{ctx.system};
-      self->request(target->agent, timeout, cl_spawn_atom::value, std::move(req))
-          .receive([&](caf::actor& child) { result = std::move(child); },
-                   [&](caf::error& err) {
-                     result = caf::make_error(cluster_errc::unreachable, "start of " + ctx.path +
-                                                                             " on " + target->name +
-                                                                             ": " + describe(err));
-                   });
-    }
+    caf::expected<caf::actor> result = caf::make_error(cluster_errc::unreachable, target->name);
+    caf::scoped_actor self{ctx.system};
+    self->request(target->agent, timeout, cl_spawn_atom::value, std::move(req))
+        .receive([&](caf::actor& child) { result = std::move(child); },
+                 [&](caf::error& err) {
+                   result = caf::make_error(cluster_errc::unreachable, "start of " + ctx.path +
+                                                                           " on " + target->name +
+                                                                           ": " + describe(err));
+                 });
     if (result)
       view->note_spawn(target->name);
     return result;

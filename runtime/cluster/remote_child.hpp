@@ -1,13 +1,14 @@
 // A child spec whose actor runs on a node chosen by a placement rule (placement.hpp): the
 // start function picks a live eligible node from the node's cluster_view (preferring a node
 // other than the one the previous instance died on), starts the role there through that
-// node's agent (a request with a finite timeout) or through the local role registry when it
-// picks its own node, and returns the handle. The supervisor monitors the handle like any
-// child: when the node is lost, the down_msg arrives (connection lost, or the middleman
-// heartbeat timed out) and the child's restart type and the strategy decide; the restart runs
-// the start function again and lands on another eligible node. No eligible node → the start
-// fails with cluster_errc::no_eligible_node and the supervisor retries with back-off, reporting
-// start_failed events. The start blocks the supervisor for at most `timeout`.
+// node's agent (a request with a finite timeout; its own node's agent too, so that every node
+// accounts for what it hosts the same way), and returns the handle. The supervisor monitors
+// the handle like any child: when the node is lost, the down_msg arrives (connection lost, or
+// the middleman heartbeat timed out) and the child's restart type and the strategy decide; the
+// restart runs the start function again and lands on another eligible node. No eligible node
+// → the start fails with cluster_errc::no_eligible_node and the supervisor retries with
+// back-off, reporting start_failed events. The start blocks the supervisor for at most
+// `timeout`.
 #pragma once
 
 #include <chrono>

@@ -138,6 +138,21 @@ TEST_F(membership_fixture, gossip_of_a_down_member_is_applied_and_of_self_down_i
   EXPECT_EQ(table.members().size(), 1u);
 }
 
+TEST_F(membership_fixture, a_new_incarnation_accepts_members_its_old_one_declared_down) {
+  // A partition: this side declared b down, b's side declared this incarnation down.
+  table.admit(node("b", 7), t0);
+  table.tick(t0 + opts.down_after);
+  ASSERT_TRUE(table.is_final("b", 7));
+  table.reincarnate(2, t0 + 2s);
+  EXPECT_TRUE(table.is_final("a", 1)) << "the old incarnation of this node stays final";
+  EXPECT_FALSE(table.is_final("b", 7));
+  auto events = table.admit(node("b", 7), t0 + 2s);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(state_of("b"), member_state::up);
+  std::vector<membership_event> more;
+  EXPECT_EQ(table.heartbeat(node("b", 7), {}, t0 + 2100ms, more), membership::verdict::accepted);
+}
+
 TEST_F(membership_fixture, names_of_dead_nodes_disappear) {
   table.admit(node("b", 7), t0);
   table.set_self_names({cluster_name{"mine", {}, "a"}});

@@ -1,8 +1,8 @@
 // dmlp-node: one cluster node. Starts an actor system with the middleman (heartbeat and
 // automatic direct connections on; TLS when configured), publishes the node agent, joins the
-// seeds, runs the node's supervision tree (with the demo workload when configured), and on
-// SIGTERM/SIGINT stops the tree in order and leaves the cluster. Works as pid 1 (it installs
-// its own signal handling).
+// seeds, runs the node's supervision tree (with a keeper of the demo workload when
+// configured), and on SIGTERM/SIGINT stops the tree in order and leaves the cluster. Works as pid 1
+// (it installs its own signal handling).
 //
 //   build/bin/dmlp-node --config configs/cluster/head.yaml
 //   build/bin/dmlp-node --config configs/cluster/worker.yaml --name worker-2 --port 7102
@@ -147,6 +147,8 @@ int main(int argc, char** argv) {
   caf::actor_system sys{sys_cfg};
   auto log = runtime::make_node_logger(opts.name, cfg.logging);
 
+  if (cfg.workload.replicas > 0)
+    opts.labels.push_back(node::workload_keeper_label);
   auto roles = std::make_shared<runtime::role_registry>();
   node::register_demo_roles(*roles, opts.name);
   auto view = std::make_shared<runtime::cluster_view>(opts.name, roles);
@@ -162,10 +164,14 @@ int main(int argc, char** argv) {
 
   runtime::supervisor_spec root{opts.name, runtime::strategy::one_for_one};
   if (cfg.workload.replicas > 0) {
-    auto subtree = node::workload_subtree(cfg.workload, view, agent);
-    if (!subtree)
-      return fail(describe(subtree.error()));
-    root.add(std::move(*subtree));
+    node::keeper_options keeper;
+    keeper.check_every = opts.detector.heartbeat_interval;
+    keeper.grace = 2 * opts.detector.down_after;
+    keeper.has_seeds = !opts.seeds.empty();
+    auto keeper_spec = node::workload_keeper(cfg.workload, keeper, view, agent);
+    if (!keeper_spec)
+      return fail(describe(keeper_spec.error()));
+    root.add(std::move(*keeper_spec));
   }
   // The head (no seeds) hosts the cluster's scheduler (docs/scheduler.md).
   if (opts.seeds.empty())
@@ -178,6 +184,9 @@ int main(int argc, char** argv) {
       epoch = m.epoch;
   log->info("dmlp-node {} up at {}:{} epoch {} tls={} seeds={}", opts.name, opts.host, *bound,
             epoch, opts.tls.enabled ? "on" : "off", opts.seeds.size());
+  if (opts.tls.enabled && !runtime::tls_error_queue_guarded())
+    log->warn("CAF's OpenSSL error queue is not guarded: a refused TLS handshake may drop "
+              "established connections");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -1,10 +1,11 @@
 // `dmlp chaos kill|node`: faults for a running cluster.
-//   dmlp chaos kill --seeds 127.0.0.1:7100 --actor head/workload/pool/squarer-1 [--reason kill]
-//   dmlp chaos kill --seeds 127.0.0.1:7100 --random [--role squarer]
+//   dmlp chaos kill --seeds 127.0.0.1:7100 --actor head/workload-keeper/workload/driver
+//   dmlp chaos kill --seeds 127.0.0.1:7100 --random [--role squarer] [--reason kill]
 //   dmlp chaos node --dir .dmlp-cluster --node worker-2 (--kill | --stop | --cont | --restart)
-// `kill` walks the supervision trees every node registered as "tree/<node>" with the fault
-// injector (runtime/fault_injector.hpp); --role limits --random to role actors the node agents
-// report as hosted with that role. `node` signals a process of `dmlp cluster up`.
+// `kill` walks the supervision trees registered as "tree/<path>" (every node's root, the
+// workload subtree where it runs) with the fault injector (runtime/fault_injector.hpp); --role
+// limits --random to role actors the node agents report as hosted with that role. `node`
+// signals a process of `dmlp cluster up`.
 #include <csignal>
 #include <iostream>
 #include <random>
@@ -157,7 +158,8 @@ void add_chaos_command(CLI::App& app, command_context& ctx) {
   auto kf = std::make_shared<kill_flags>();
   auto* kill_cmd = cmd->add_subcommand("kill", "kill an actor anywhere in the cluster");
   kill_cmd->add_option("--seeds", kf->seeds, "host:port,... of nodes to ask");
-  kill_cmd->add_option("--actor", kf->actor, "supervision path, e.g. head/workload/driver");
+  kill_cmd->add_option("--actor", kf->actor,
+                       "supervision path, e.g. head/workload-keeper/workload/driver");
   kill_cmd->add_flag("--random", kf->random, "kill a random worker actor");
   kill_cmd->add_option("--role", kf->role, "with --random: only role actors of this role");
   kill_cmd->add_option("--reason", kf->reason, "kill (default), shutdown, error or normal");

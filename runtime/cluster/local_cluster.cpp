@@ -35,7 +35,8 @@ std::string yaml_node(const local_cluster_options& o, const std::string& dir, ui
     << "/token\n  heartbeat_interval: " << o.heartbeat_interval.count()
     << "ms\n  suspect_after: " << o.suspect_after.count()
     << "ms\n  down_after: " << o.down_after.count() << "ms\n";
-  if (i == 0 && o.replicas > 0)
+  // Every node keeps the demo workload; the head (lowest name) hosts it, a worker takes over.
+  if (o.replicas > 0)
     y << "workload:\n  replicas: " << o.replicas << "\n  placement: label:role=worker\n";
   return y.str();
 }

@@ -28,7 +28,8 @@ struct local_cluster_options {
   std::string dir = ".dmlp-cluster";
   /// The dmlp-node executable. Default: next to the running program.
   std::string node_binary;
-  /// Demo workload members the head keeps running on workers. Default: 3.
+  /// Demo workload members kept running on workers (every node is a keeper of the workload;
+  /// the head hosts its supervisor while it is up). Default: 3.
   uint32_t replicas = 3;
   /// Failure detector: heartbeat interval, suspect and down timeouts. Defaults: 200/600/1200 ms.
   std::chrono::milliseconds heartbeat_interval{200};

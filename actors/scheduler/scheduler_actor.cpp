@@ -19,8 +19,13 @@ namespace {
 // One job as the actor keeps it. Everything but `spawned` is saved.
 struct job_entry {
   job_status status;
-  // Owner-run jobs: who runs it. Null for jobs the scheduler spawns.
+  // Whether an owner runs the job (otherwise the scheduler spawns it).
+  bool owner_run = false;
+  // The owner; null for role-run jobs, and for owners on other nodes after a restart (CAF 0.17
+  // cannot rebuild a remote handle outside the middleman, so only local owners are saved).
   caf::actor owner;
+  // In a snapshot: the id of a local owner in the actor registry (0: none or remote).
+  caf::actor_id saved_owner = 0;
   std::string args;
   // Pending: waiting since; running: started at (ms of the actor clock).
   int64_t since_ms = 0;
@@ -29,7 +34,8 @@ struct job_entry {
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, job_entry& x) {
-  return f(caf::meta::type_name("sched_job_entry"), x.status, x.owner, x.args, x.since_ms);
+  return f(caf::meta::type_name("sched_job_entry"), x.status, x.owner_run, x.saved_owner, x.args,
+           x.since_ms);
 }
 
 // What a snapshot holds.
@@ -96,8 +102,11 @@ void save(sched_actor* self) {
   if (!st.config.snapshots)
     return;
   saved_state saved{st.next_sequence, {}};
-  for (const auto& [id, job] : st.jobs)
+  for (const auto& [id, job] : st.jobs) {
     saved.jobs.push_back(job);
+    if (job.owner && job.owner.node() == self->node())
+      saved.jobs.back().saved_owner = job.owner.id();
+  }
   std::vector<char> buffer;
   caf::binary_serializer sink{self->system(), buffer};
   if (auto err = sink(saved)) {
@@ -141,8 +150,13 @@ void requeue(sched_actor* self, const std::string& id) {
 void preempt(sched_actor* self, job_entry& job) {
   auto id = job.status.spec.id;
   job.status.state = job_state::preempting;
-  if (!job.owner) {
+  if (!job.owner_run) {
     stop_spawned(self, job);
+    requeue(self, id);
+    return;
+  }
+  if (!job.owner) {
+    self->state.log.warn("owner of job {} unknown since a restart; requeued without asking", id);
     requeue(self, id);
     return;
   }
@@ -221,10 +235,10 @@ void spawn_instances(sched_actor* self, job_entry& job, const std::vector<placem
 
 // Tells the job's runner about new placements: a grant to the owner, or spawns.
 void deliver(sched_actor* self, job_entry& job, const std::vector<placement>& fresh) {
-  if (job.owner)
-    self->send(job.owner, job_grant{job.status.spec.id, job.status.placements});
-  else
+  if (!job.owner_run)
     spawn_instances(self, job, fresh);
+  else if (job.owner)
+    self->send(job.owner, job_grant{job.status.spec.id, job.status.placements});
 }
 
 // The policy's view of the jobs. A job being preempted still holds its capacity and may not be
@@ -256,23 +270,32 @@ schedule_input input_of(sched_actor* self) {
   return input;
 }
 
+// Drops the instance `gone` from the job's placements and stops watching its spawned actor,
+// which it returns (null for owner-run jobs).
+caf::actor remove_instance(sched_actor* self, job_entry& job, const placement& gone) {
+  auto& placements = job.status.placements;
+  placements.erase(std::remove_if(placements.begin(), placements.end(),
+                                  [&](const placement& p) {
+                                    return p.role == gone.role && p.index == gone.index;
+                                  }),
+                   placements.end());
+  caf::actor spawned;
+  if (auto s = job.spawned.find(instance_key(gone)); s != job.spawned.end()) {
+    self->demonitor(s->second);
+    spawned = std::move(s->second);
+    job.spawned.erase(s);
+  }
+  return spawned;
+}
+
 // Instances lost with a node or a crash: placed again on the surviving nodes when they fit
 // without preempting anyone; otherwise the job keeps running shrunk while every role keeps its
 // minimum, and is paused (preempted, requeued) when a role falls below it.
 void replace_lost(sched_actor* self, job_entry& job, const std::vector<placement>& lost) {
   auto& st = self->state;
   auto& placements = job.status.placements;
-  for (const auto& gone : lost) {
-    placements.erase(std::remove_if(placements.begin(), placements.end(),
-                                    [&](const placement& p) {
-                                      return p.role == gone.role && p.index == gone.index;
-                                    }),
-                     placements.end());
-    if (auto s = job.spawned.find(instance_key(gone)); s != job.spawned.end()) {
-      self->demonitor(s->second);
-      job.spawned.erase(s);
-    }
-  }
+  for (const auto& gone : lost)
+    remove_instance(self, job, gone);
   // The lost instances as a job of their own, placed by the policy next to everything else.
   job_spec patch = job.status.spec;
   patch.id = job.status.spec.id + "#replace";
@@ -352,18 +375,8 @@ void apply_stop(sched_actor* self, const placement& stop, std::set<std::string>&
   auto i = self->state.jobs.find(stop.job);
   if (i == self->state.jobs.end())
     return;
-  auto& job = i->second;
-  auto& placements = job.status.placements;
-  placements.erase(std::remove_if(placements.begin(), placements.end(),
-                                  [&](const placement& p) {
-                                    return p.role == stop.role && p.index == stop.index;
-                                  }),
-                   placements.end());
-  if (auto s = job.spawned.find(instance_key(stop)); s != job.spawned.end()) {
-    self->demonitor(s->second);
-    self->send_exit(s->second, caf::exit_reason::user_shutdown);
-    job.spawned.erase(s);
-  }
+  if (auto spawned = remove_instance(self, i->second, stop))
+    self->send_exit(spawned, caf::exit_reason::user_shutdown);
   changed.insert(stop.job);
 }
 
@@ -428,6 +441,17 @@ void end_job(sched_actor* self, job_entry& job, job_state state) {
   self->state.log.info("job {} {}", job.status.spec.id, to_string(state));
   save(self);
   queue_round(self);
+}
+
+// The job `id` while it is not over; unknown_job or job_over otherwise.
+caf::expected<job_entry*> live_job(sched_actor* self, const std::string& id) {
+  auto i = self->state.jobs.find(id);
+  if (i == self->state.jobs.end())
+    return caf::make_error(scheduler_errc::unknown_job, "no job " + id);
+  if (is_final(i->second.status.state))
+    return caf::make_error(scheduler_errc::job_over,
+                           "job " + id + " is " + to_string(i->second.status.state));
+  return &i->second;
 }
 
 void on_down(sched_actor* self, const caf::down_msg& msg) {
@@ -506,9 +530,17 @@ void restore(sched_actor* self) {
     auto& entry = st.jobs[id] = std::move(job);
     if (is_final(entry.status.state))
       continue;
-    if (entry.owner)
+    if (entry.saved_owner != 0) {
+      entry.owner = caf::actor_cast<caf::actor>(self->system().registry().get(entry.saved_owner));
+      if (!entry.owner) {
+        st.log.warn("owner of job {} is gone; cancelled", id);
+        entry.status.state = job_state::cancelled;
+        entry.status.placements.clear();
+        continue;
+      }
       self->monitor(entry.owner);
-    else if (entry.status.state != job_state::pending) {
+    }
+    if (!entry.owner_run && entry.status.state != job_state::pending) {
       // Spawned instances die with the scheduler that owned them (their hosts kill them).
       entry.status.state = job_state::preempting;
       requeue(self, id);
@@ -558,10 +590,16 @@ caf::behavior scheduler_behavior(sched_actor* self, scheduler_config config) {
         job.status.spec = std::move(spec);
         job.status.sequence = sequence;
         job.owner = std::move(submission.owner);
+        job.owner_run = static_cast<bool>(job.owner);
         job.args = std::move(submission.args);
         job.since_ms = now_ms(self);
-        if (job.owner)
+        if (job.owner) {
           self->monitor(job.owner);
+          // A local owner is found again by its id after a restart.
+          if (job.owner.node() == self->node())
+            self->system().registry().put(job.owner.id(),
+                                          caf::actor_cast<caf::strong_actor_ptr>(job.owner));
+        }
         st.jobs[id] = std::move(job);
         st.log.info("job {} submitted", id);
         save(self);
@@ -577,26 +615,20 @@ caf::behavior scheduler_behavior(sched_actor* self, scheduler_config config) {
         return list;
       },
       [self](sched_cancel_atom, const std::string& id) -> caf::result<job_status> {
-        auto i = self->state.jobs.find(id);
-        if (i == self->state.jobs.end())
-          return caf::make_error(scheduler_errc::unknown_job, "no job " + id);
-        auto& job = i->second;
-        if (is_final(job.status.state))
-          return caf::make_error(scheduler_errc::job_over,
-                                 "job " + id + " is " + to_string(job.status.state));
+        auto found = live_job(self, id);
+        if (!found)
+          return found.error();
+        auto& job = **found;
         if (job.owner && job.status.state != job_state::pending)
           self->send(job.owner, sched_cancel_atom::value, id);
         end_job(self, job, job_state::cancelled);
         return job.status;
       },
       [self](sched_finish_atom, const std::string& id) -> caf::result<job_status> {
-        auto i = self->state.jobs.find(id);
-        if (i == self->state.jobs.end())
-          return caf::make_error(scheduler_errc::unknown_job, "no job " + id);
-        auto& job = i->second;
-        if (is_final(job.status.state))
-          return caf::make_error(scheduler_errc::job_over,
-                                 "job " + id + " is " + to_string(job.status.state));
+        auto found = live_job(self, id);
+        if (!found)
+          return found.error();
+        auto& job = **found;
         end_job(self, job, job_state::finished);
         return job.status;
       },

@@ -20,8 +20,11 @@
 //
 // State (queue, running jobs, allocations, sequence counter) is saved to the snapshot store on
 // every change under `snapshot_key`, and loaded when the actor starts: a restarted scheduler
-// keeps its jobs. Owners are saved as actor handles: they survive an actor restart in the same
-// process (memory store) and a file store across processes as long as the owner lives.
+// keeps its jobs. Owners on the scheduler's own node are found again through the actor
+// registry; an owner on another node is not (CAF 0.17 rebuilds remote handles only inside the
+// middleman): after a
+// restart its running job keeps its allocation and accepts the owner's finish, but a
+// preemption of it requeues the job without asking, and the owner's loss goes unnoticed.
 //
 // Embedded use (one process, e.g. `dmlp pipeline run`):
 //   scheduler_config config;

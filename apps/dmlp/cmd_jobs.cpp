@@ -28,6 +28,7 @@
 #include "messages/scheduler.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/cluster/cluster_client.hpp"
+#include "runtime/cluster/cluster_errors.hpp"
 #include "runtime/cluster/node_system.hpp"
 #include "runtime/config.hpp"
 #include "runtime/errors.hpp"
@@ -185,12 +186,22 @@ struct command_system {
   }
 };
 
+// The cluster's scheduler, resolved through the first reachable of `seeds`.
 caf::expected<caf::actor> cluster_scheduler(caf::actor_system& sys, const std::string& seeds) {
+  if (seeds.empty())
+    return caf::make_error(runtime::cluster_errc::invalid_argument,
+                           "needs --seeds (the cluster whose scheduler to ask)");
   runtime::cluster_client client{sys, {}, 3s};
   auto agent = client.connect_any(split_seeds(seeds));
   if (!agent)
-    return agent.error();
-  return client.resolve(*agent, scheduler::scheduler_registry_name);
+    return caf::make_error(runtime::cluster_errc::unreachable,
+                           "no node reachable at " + seeds + ": " + describe(agent.error()));
+  auto sched = client.resolve(*agent, scheduler::scheduler_registry_name);
+  if (!sched)
+    return caf::make_error(runtime::cluster_errc::unknown_name,
+                           "no scheduler in the cluster at " + seeds +
+                               " (the head node hosts it): " + describe(sched.error()));
+  return sched;
 }
 
 // Submits `file` owned by a scoped actor, waits for the grant, runs the training, reports it
@@ -297,8 +308,7 @@ int jobs_submit(const std::string& path, const std::string& seeds, bool json) {
   auto& sys = cs.sys;
   auto sched = cluster_scheduler(*sys, seeds);
   if (!sched)
-    return fail("submit",
-                "no scheduler in the cluster at " + seeds + ": " + describe(sched.error()));
+    return fail("submit", describe(sched.error()));
   if (file->training)
     return run_owned(*sys, *sched, *file, json);
   caf::scoped_actor self{*sys};
@@ -316,13 +326,11 @@ int jobs_submit(const std::string& path, const std::string& seeds, bool json) {
 }
 
 int jobs_list(const std::string& seeds, bool json) {
-  if (seeds.empty())
-    return fail("list", "needs --seeds (the cluster whose scheduler to ask)");
   command_system cs{true};
   auto& sys = cs.sys;
   auto sched = cluster_scheduler(*sys, seeds);
   if (!sched)
-    return fail("list", "no scheduler in the cluster at " + seeds + ": " + describe(sched.error()));
+    return fail("list", describe(sched.error()));
   caf::scoped_actor self{*sys};
   int rc = 0;
   self->request(*sched, 10s, sched_list_atom::value)
@@ -353,14 +361,11 @@ int jobs_list(const std::string& seeds, bool json) {
 }
 
 int jobs_cancel(const std::string& id, const std::string& seeds, bool json) {
-  if (seeds.empty())
-    return fail("cancel", "needs --seeds (the cluster whose scheduler runs the job)");
   command_system cs{true};
   auto& sys = cs.sys;
   auto sched = cluster_scheduler(*sys, seeds);
   if (!sched)
-    return fail("cancel",
-                "no scheduler in the cluster at " + seeds + ": " + describe(sched.error()));
+    return fail("cancel", describe(sched.error()));
   caf::scoped_actor self{*sys};
   int rc = 0;
   self->request(*sched, 10s, sched_cancel_atom::value, id)

@@ -51,7 +51,11 @@ caf::expected<std::unique_ptr<replica>> replica::create(const std::string& archi
   try {
     // The global torch generator is shared by every replica in the process.
     std::lock_guard<std::mutex> guard{init_mutex()};
-    torch::set_num_threads(static_cast<int>(threads == 0 ? 1 : threads));
+    // Process-wide, and it rebuilds libtorch's thread pools: only when it changes, since other
+    // replicas may be computing right now.
+    auto wanted = static_cast<int>(threads == 0 ? 1 : threads);
+    if (torch::get_num_threads() != wanted)
+      torch::set_num_threads(wanted);
     torch::manual_seed(seed);
     auto module = models::model_registry::global().create(architecture);
     if (!module)

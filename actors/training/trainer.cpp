@@ -1,6 +1,7 @@
 #include "actors/training/trainer.hpp"
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -23,6 +24,9 @@ namespace dmlp::training {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+
+// With the default 50 ms retry interval: 30 s for a coordinator to come back.
+constexpr uint32_t max_ack_attempts = 600;
 
 uint64_t ns_since(clock_type::time_point t) {
   return static_cast<uint64_t>(
@@ -49,12 +53,19 @@ struct trainer_state {
   uint64_t global_batch = 0;
   std::deque<ingest_batch> batches;
   std::set<std::pair<uint64_t, uint64_t>> seen;
+  // Trained batches whose acknowledgement the coordinator has not confirmed yet, with the
+  // attempts made. They are acknowledged again until it does: dropping one would leave it
+  // outstanding at a restarted coordinator forever and its epoch would never end.
+  std::map<std::pair<uint64_t, uint64_t>, uint32_t> unconfirmed;
   clock_type::time_point wait_start = clock_type::now();
   uint64_t compute_ns = 0;
   uint64_t wait_ns = 0;
   clock_type::time_point comm_start;
   std::vector<float> exchange;
   bool used_batch = false;
+  // allreduce: `exchange` holds the gradient of batches.front() on the current values, computed
+  // between steps so that the next step starts its ring at once.
+  bool ahead = false;
   // allreduce
   std::optional<train_step> step;
   bool computed = false;
@@ -83,21 +94,34 @@ caf::actor lookup(trainer_actor* self, const std::string& path) {
 void begin_compute(trainer_actor* self);
 void ps_step(trainer_actor* self);
 
-void ack_batch(trainer_actor* self, const ingest_batch& b, uint32_t attempt = 0) {
+// Acknowledges a trained batch; retried every retry_interval (a coordinator being restarted
+// refuses at once) until the coordinator confirms it or says it went elsewhere.
+void send_ack(trainer_actor* self, std::pair<uint64_t, uint64_t> key) {
   auto& st = self->state;
   if (!st.coordinator)
     st.coordinator = lookup(self, st.opt.coordinator_path);
-  ingest_ack ack{st.id, b.epoch, b.batch, 1};
-  self->request(st.coordinator, st.opt.request_timeout, ack)
-      .then([] {},
-            [self, b, attempt](caf::error& err) {
-              // not_outstanding: the batch went elsewhere after a coordinator restart; drop it.
-              if (err == ingest::ingest_errc::not_outstanding || attempt >= 20)
+  self->request(st.coordinator, st.opt.request_timeout, ingest_ack{st.id, key.first, key.second, 1})
+      .then([self, key] { self->state.unconfirmed.erase(key); },
+            [self, key](caf::error& err) {
+              auto& st = self->state;
+              auto i = st.unconfirmed.find(key);
+              // not_outstanding: the batch went elsewhere after a coordinator restart.
+              if (i == st.unconfirmed.end() || err == ingest::ingest_errc::not_outstanding ||
+                  ++i->second > max_ack_attempts) {
+                st.unconfirmed.erase(key);
                 return;
-              self->state.coordinator = {};
-              self->delayed_send(self, self->state.opt.retry_interval, train_retry_atom::value);
-              ack_batch(self, b, attempt + 1);
+              }
+              st.coordinator = {};
+              self->delayed_send(self, st.opt.retry_interval, train_retry_atom::value);
+              self->delayed_send(self, st.opt.retry_interval, train_retry_atom::value, key.first,
+                                 key.second);
             });
+}
+
+void ack_batch(trainer_actor* self, const ingest_batch& b) {
+  auto key = std::make_pair(b.epoch, b.batch);
+  self->state.unconfirmed[key] = 0;
+  send_ack(self, key);
 }
 
 void register_with_coordinator(trainer_actor* self) {
@@ -161,6 +185,7 @@ void adopt_state(trainer_actor* self, const train_state& s) {
   st.optimizer->steps() = decoded->t;
   st.model->write_values(st.values.data());
   st.has_state = true;
+  st.ahead = false;
 }
 
 caf::expected<train_state> current_state(trainer_actor* self, uint64_t step) {
@@ -195,7 +220,6 @@ void compute_exchange(trainer_actor* self) {
     st.exchange.assign(st.model->exchange_size(), 0.0f);
   }
   st.compute_ns = ns_since(t0);
-  st.comm_start = clock_type::now();
 }
 
 // Applies a summed exchange vector: mean gradient through the optimizer, mean buffers.
@@ -277,8 +301,11 @@ void begin_compute(trainer_actor* self) {
   auto& st = self->state;
   if (!st.step || st.computed || !st.has_state)
     return;
-  compute_exchange(self);
+  if (!st.ahead)
+    compute_exchange(self);
+  st.ahead = false;
   st.computed = true;
+  st.comm_start = clock_type::now();
   if (st.step->size < 2) {
     finish_reduce(self);
     return;
@@ -297,6 +324,17 @@ void begin_compute(trainer_actor* self) {
     else if (c.step > st.step->step)
       st.stash.push_back(std::move(c));
   }
+}
+
+// Computes the next step's gradient while no step runs (the replica holds the committed
+// values), so the step that follows only runs the ring.
+void compute_ahead(trainer_actor* self) {
+  auto& st = self->state;
+  if (st.opt.kind != strategy::allreduce || st.step || st.ahead || !st.has_state ||
+      st.batches.empty())
+    return;
+  compute_exchange(self);
+  st.ahead = st.used_batch;
 }
 
 // -- parameter servers ----------------------------------------------------------------------
@@ -385,6 +423,7 @@ void ps_step(trainer_actor* self) {
     return;
   st.pushing = true;
   compute_exchange(self);
+  st.comm_start = clock_type::now();
   st.replies = 0;
   st.replied.assign(st.shards.size(), false);
   auto samples = static_cast<uint64_t>(st.exchange[st.values.size()]);
@@ -406,6 +445,7 @@ void empty_push(trainer_actor* self) {
   auto& st = self->state;
   st.pushing = true;
   compute_exchange(self);
+  st.comm_start = clock_type::now();
   st.replies = 0;
   st.replied.assign(st.shards.size(), false);
   st.push_samples = 0;
@@ -498,12 +538,18 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
       // -- ingest --------------------------------------------------------------------------
       [self](ingest_batch& b) {
         auto& st = self->state;
-        if (!st.seen.emplace(b.epoch, b.batch).second)
+        if (!st.seen.emplace(b.epoch, b.batch).second) {
+          // A restarted coordinator re-sends what it has not seen acknowledged.
+          auto key = std::make_pair(b.epoch, b.batch);
+          if (st.unconfirmed.count(key) > 0)
+            send_ack(self, key);
           return;
+        }
         st.batches.push_back(std::move(b));
-        if (st.opt.kind == strategy::allreduce)
+        if (st.opt.kind == strategy::allreduce) {
           begin_compute(self);
-        else
+          compute_ahead(self);
+        } else
           ps_step(self);
       },
       [self](ingest_epoch_end& e) {
@@ -516,6 +562,11 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
         auto& st = self->state;
         if (!st.coordinator || !st.registered)
           reattach(self);
+      },
+      [self](train_retry_atom, uint64_t epoch, uint64_t batch) {
+        auto key = std::make_pair(epoch, batch);
+        if (self->state.unconfirmed.count(key) > 0)
+          send_ack(self, key);
       },
       // -- job master ----------------------------------------------------------------------
       [self](train_state_atom, train_state& s) { adopt_state(self, s); },
@@ -577,11 +628,17 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
           st.batches.pop_front();
         }
         st.step.reset();
+        st.wait_start = clock_type::now();
+        compute_ahead(self);
       },
       [self](train_abort_atom, uint64_t step) {
         auto& st = self->state;
-        if (st.step && st.step->step == step)
+        if (st.step && st.step->step == step) {
+          // The ring may have summed into `exchange`: compute the gradient again.
           st.step.reset();
+          st.ahead = false;
+          compute_ahead(self);
+        }
       },
       [self](ps_pull_atom) { pull_all(self); },
       [self](ps_pull_atom, uint64_t i, uint64_t clock, uint64_t samples, double lr,

@@ -1,6 +1,7 @@
 #include "apps/jobs/training_job.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -93,16 +94,21 @@ void apply_event(listener_actor* self, const job_event& e) {
       if (auto c = names.get(coordinator_path))
         self->send_exit(c, caf::exit_reason::kill);
       break;
+    // Requests, not sends: the pool answers both, and an answer the listener did not ask for
+    // would come back to the pool as an unexpected_message error that ends it (and every
+    // trainer with it).
     case job_event::kind::add_worker:
-      self->send(names.get(pool_path), start_child_atom::value, trainer_id(st.next_worker++),
-                 caf::message{});
+      self->request(names.get(pool_path), std::chrono::seconds(30), start_child_atom::value,
+                    trainer_id(st.next_worker++), caf::message{})
+          .then([](caf::actor&) {}, [](caf::error&) {});
       break;
     case job_event::kind::remove_worker: {
       auto members = names.list(pool_path + "/");
       if (!members.empty()) {
         auto path = members[e.target % members.size()].first;
-        self->send(names.get(pool_path), terminate_child_atom::value,
-                   path.substr(pool_path.size() + 1));
+        self->request(names.get(pool_path), std::chrono::seconds(30), terminate_child_atom::value,
+                      path.substr(pool_path.size() + 1))
+            .then([] {}, [](caf::error&) {});
       }
       break;
     }
@@ -190,7 +196,9 @@ caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared
             st.shared->stepped = true;
             st.shared->first_step = std::chrono::steady_clock::now();
           }
-          st.shared->last = p;
+          // What the master publishes while the tree stops (members leaving) is no result.
+          if (!st.shared->last.finished)
+            st.shared->last = p;
           st.shared->peak_workers = std::max(st.shared->peak_workers, p.workers);
         }
         if (st.opt.on_progress)
@@ -332,13 +340,19 @@ caf::expected<job_report> run_training(const job_options& options) {
   std::vector<std::string> shard_paths;
   std::vector<size_t> shard_sizes;
   std::string ckpt_dir;
+  std::string temporary_ckpt_dir;
   if (opt.kind == strategy::ps) {
     ckpt_dir = opt.checkpoint_dir;
-    if (ckpt_dir.empty())
-      ckpt_dir =
-          opt.out_dir.empty()
-              ? (fs::temp_directory_path() / ("dmlp-ps-" + std::to_string(::getpid()))).string()
-              : (fs::path{opt.out_dir} / "checkpoints").string();
+    if (ckpt_dir.empty() && opt.out_dir.empty()) {
+      // One directory per job: jobs may run concurrently in one process.
+      static std::atomic<uint64_t> jobs_started{0};
+      ckpt_dir = (fs::temp_directory_path() /
+                  ("dmlp-ps-" + std::to_string(::getpid()) + "-" + std::to_string(jobs_started++)))
+                     .string();
+      temporary_ckpt_dir = ckpt_dir;
+    } else if (ckpt_dir.empty()) {
+      ckpt_dir = (fs::path{opt.out_dir} / "checkpoints").string();
+    }
     std::error_code ec;
     fs::create_directories(ckpt_dir, ec);
     for (uint32_t i = 0; i < opt.ps_shards; ++i)
@@ -423,6 +437,10 @@ caf::expected<job_report> run_training(const job_options& options) {
   self->send_exit(tree, caf::exit_reason::user_shutdown);
   self->send_exit(listener, caf::exit_reason::kill);
   self->wait_for(tree);
+  if (!temporary_ckpt_dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(temporary_ckpt_dir, ec);
+  }
   if (failure)
     return failure;
   {

@@ -8,8 +8,9 @@
 // starts `workers` trainers, applies the scheduled events (kills, joins, leaves) as the job
 // reaches their step, waits for the ingest job's last epoch, evaluates the final parameters on
 // the test split and saves them as a model artifact with the preprocessing record and metrics.
-// Torch-free header. Thread-safe to call from one thread at a time (libtorch threads are
-// process-wide).
+// Torch-free header. Thread-safe: several jobs may run at once on different threads, each with
+// its own actor system; libtorch's intra-op thread count is process-wide, so the `threads` of
+// the job started last applies to all of them (docs/training.md, Several jobs in one process).
 #pragma once
 
 #include <chrono>

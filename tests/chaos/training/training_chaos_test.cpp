@@ -59,7 +59,6 @@ TEST(training_chaos, allreduce_survives_trainer_and_coordinator_kills) {
   run_chaos(strategy::allreduce, 11);
 }
 
-// Disabled: sometimes hangs after the kills (not yet debugged; see docs/training.md, Limits).
-TEST(training_chaos, DISABLED_ps_survives_trainer_shard_and_coordinator_kills) {
+TEST(training_chaos, ps_survives_trainer_shard_and_coordinator_kills) {
   run_chaos(strategy::ps, 12);
 }

@@ -1,7 +1,11 @@
 // Integration tests of embedded training jobs on a Fashion-MNIST subset: all-reduce replicas
 // stay bit-identical after every step, the parameter-server consistency modes keep their
 // promises under a deliberately slow worker, an elastic 2 → 3 → 1 → 2 run keeps exact sample
-// accounting, and bad options are refused. Each job trains 1 epoch on a few thousand samples.
+// accounting, three jobs run concurrently in one process, and bad options are refused. Each job
+// trains 1 epoch on a few thousand samples.
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "actors/training/errors.hpp"
@@ -79,8 +83,7 @@ TEST(training_job, ps_async_lets_the_fast_worker_run_ahead) {
   EXPECT_GT(r->max_staleness, 3u);
 }
 
-// Disabled: hangs after the first scale-up (see docs/training.md, Limits).
-TEST(training_job, DISABLED_elastic_two_three_one_two_keeps_exact_accounting) {
+TEST(training_job, elastic_two_three_one_two_keeps_exact_accounting) {
   auto o = small_job(strategy::allreduce, 3072);
   o.min_workers = 1;
   o.max_workers = 3;
@@ -95,6 +98,24 @@ TEST(training_job, DISABLED_elastic_two_three_one_two_keeps_exact_accounting) {
   EXPECT_EQ(r->peak_workers, 3u);
   EXPECT_EQ(r->final_workers, 2u);
   EXPECT_EQ(r->replica_mismatches, 0u);
+}
+
+// The pipeline runs several jobs at once in one process, each from its own thread.
+TEST(training_job, three_jobs_run_concurrently_in_one_process) {
+  std::vector<job_options> jobs{small_job(strategy::allreduce, 1024), small_job(strategy::ps, 1024),
+                                small_job(strategy::ps, 1024)};
+  jobs[1].model = "dropout";
+  jobs[2].model = "batch_norm";
+  std::vector<caf::expected<job_report>> reports(jobs.size(), caf::error{});
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < jobs.size(); ++i)
+    threads.emplace_back([&, i] { reports[i] = run_training(jobs[i]); });
+  for (auto& t : threads)
+    t.join();
+  for (auto& r : reports) {
+    ASSERT_TRUE(r);
+    expect_exact_accounting(*r, 1, 1024);
+  }
 }
 
 TEST(training_job, refuses_bad_options) {

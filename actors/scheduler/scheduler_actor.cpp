@@ -430,7 +430,10 @@ void run_round(sched_actor* self) {
     job.status.placements.insert(job.status.placements.end(), fresh.begin(), fresh.end());
     deliver(self, job, fresh);
   }
-  save(self);
+  // Pending reasons are recomputed every round; only placements are worth a write (the timer
+  // runs a round every tick).
+  if (!started.empty() || !decision.stop.empty())
+    save(self);
 }
 
 void end_job(sched_actor* self, job_entry& job, job_state state) {

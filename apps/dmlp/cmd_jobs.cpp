@@ -277,7 +277,7 @@ int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, b
     std::cout << nlohmann::json{{"id", id},
                                 {"state", "finished"},
                                 {"placements", placements_json(grant->placements)},
-                                {"preemptions", final_status.preemptions + preemptions},
+                                {"preemptions", failure ? preemptions : final_status.preemptions},
                                 {"epochs", job.epochs},
                                 {"epoch_samples", report->epoch_samples},
                                 {"samples_trained", report->samples_trained},

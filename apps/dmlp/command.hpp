@@ -44,4 +44,7 @@ void add_cluster_command(CLI::App& app, command_context& ctx);
 /// `dmlp chaos kill|node`: kill actors or fault node processes (apps/dmlp/cmd_chaos.cpp).
 void add_chaos_command(CLI::App& app, command_context& ctx);
 
+/// `dmlp bench all`: the benchmark suite (apps/dmlp/cmd_bench.cpp).
+void add_bench_command(CLI::App& app, command_context& ctx);
+
 } // namespace dmlp::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   dmlp::cli::add_workflow_command(app, ctx);
   dmlp::cli::add_cluster_command(app, ctx);
   dmlp::cli::add_chaos_command(app, ctx);
+  dmlp::cli::add_bench_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,10 @@
 //                        for allreduce and ps (targets ≥ 0.95 and ≥ 0.90)
 //   vs_plain_<strategy>  2 workers × 1 thread ÷ a plain single-process libtorch loop on 2
 //                        threads (the machine's compute limit)
+//   two_workers_{compute,comm,wait}_share_<strategy>
+//                        shares of the 2-worker run's trainer time (2 × wall time) spent
+//                        computing, exchanging and waiting for batches; the rest is overhead
+//                        between steps (master round trips, applying updates)
 //   rss_ratio            peak RSS of a 1-worker training process ÷ a plain libtorch loop's,
 //                        each in a forked child (target ≤ 1.2)
 // Run: build/bin/bench/training_bench [--samples N] [--reps R] [--json]
@@ -65,7 +69,7 @@ double plain_loop(uint64_t samples, int threads) {
   return samples / secs;
 }
 
-double job_rate(training::strategy kind, uint32_t workers, uint64_t samples) {
+training::job_report job_run(training::strategy kind, uint32_t workers, uint64_t samples) {
   training::job_options o;
   o.kind = kind;
   o.workers = workers;
@@ -73,7 +77,11 @@ double job_rate(training::strategy kind, uint32_t workers, uint64_t samples) {
   o.test_samples = 100;
   o.ps_shards = 2;
   auto r = training::run_training(o);
-  return r ? r->train_images_per_s : 0;
+  return r ? *r : training::job_report{};
+}
+
+double job_rate(training::strategy kind, uint32_t workers, uint64_t samples) {
+  return job_run(kind, workers, samples).train_images_per_s;
 }
 
 // Peak RSS in KiB of `fn` run in a forked child.
@@ -116,10 +124,18 @@ int main(int argc, char** argv) {
   std::vector<double> plain2;
   for (auto [name, kind] : {std::pair{"allreduce", training::strategy::allreduce},
                             std::pair{"ps", training::strategy::ps}}) {
-    std::vector<double> one, two, eff, vs;
+    std::vector<double> one, two, eff, vs, compute, comm, wait;
     for (int r = 0; r < reps; ++r) {
       auto a = job_rate(kind, 1, samples);
-      auto b = job_rate(kind, 2, samples);
+      auto two_run = job_run(kind, 2, samples);
+      auto b = two_run.train_images_per_s;
+      // Where the 2-worker run's trainer time went, as shares of 2 × its wall time.
+      auto trainer_s = 2 * two_run.seconds;
+      if (trainer_s > 0) {
+        compute.push_back(two_run.compute_s / trainer_s);
+        comm.push_back(two_run.comm_s / trainer_s);
+        wait.push_back(two_run.wait_s / trainer_s);
+      }
       auto p = plain_loop(samples, 2);
       one.push_back(a);
       two.push_back(b);
@@ -127,8 +143,13 @@ int main(int argc, char** argv) {
       eff.push_back(a > 0 ? b / (2 * a) : 0);
       vs.push_back(p > 0 ? b / p : 0);
       std::cerr << name << " rep " << r << ": 1 worker " << a << " img/s, 2 workers " << b
-                << " img/s, plain 2 threads " << p << " img/s\n";
+                << " img/s (compute " << two_run.compute_s << " s, comm " << two_run.comm_s
+                << " s, wait " << two_run.wait_s << " s of 2 x " << two_run.seconds
+                << " s), plain 2 threads " << p << " img/s\n";
     }
+    out[std::string{"two_workers_compute_share_"} + name] = median(compute);
+    out[std::string{"two_workers_comm_share_"} + name] = median(comm);
+    out[std::string{"two_workers_wait_share_"} + name] = median(wait);
     out[std::string{"one_worker_img_s_"} + name] = median(one);
     out[std::string{"two_workers_img_s_"} + name] = median(two);
     out[std::string{"scaling_"} + name] = median(eff);

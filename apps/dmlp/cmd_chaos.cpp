@@ -49,9 +49,8 @@ int chaos_kill(const kill_flags& f) {
   auto reason = runtime::parse_exit_reason(f.reason);
   if (!reason)
     return fail("kill", "--reason: expected kill, shutdown, error or normal");
-  runtime::node_options options;
   caf::actor_system_config cfg;
-  runtime::configure_node_system(cfg, options);
+  runtime::configure_client_system(cfg, {});
   caf::actor_system sys{cfg};
   runtime::cluster_client client{sys, {}, std::chrono::seconds{3}};
   std::vector<std::string> seeds;

@@ -74,9 +74,8 @@ int cluster_up(const runtime::local_cluster_options& options, double timeout_s, 
   }
   if (auto err = runtime::save_nodes(dir, *nodes))
     return fail("cluster up", describe(err));
-  runtime::node_options client_opts;
   caf::actor_system_config cfg;
-  runtime::configure_node_system(cfg, client_opts);
+  runtime::configure_client_system(cfg, {});
   caf::actor_system sys{cfg};
   runtime::cluster_client client{sys, {}, std::chrono::milliseconds{1000}};
   auto deadline = std::chrono::steady_clock::now() +
@@ -135,7 +134,7 @@ int cluster_status(const std::string& seeds, const std::string& config, bool jso
   if (!options)
     return fail("cluster status", describe(options.error()));
   caf::actor_system_config cfg;
-  runtime::configure_node_system(cfg, *options);
+  runtime::configure_client_system(cfg, options->tls);
   caf::actor_system sys{cfg};
   runtime::cluster_client client{sys, options->tls, options->request_timeout};
   auto agent = client.connect_any(split_seeds(seeds));

@@ -135,9 +135,8 @@ int main(int argc, char** argv) {
   for (auto& n : *nodes)
     if (auto err = runtime::launch_node(dir, opts.node_binary, n))
       die(describe(err));
-  runtime::node_options client_opts;
   caf::actor_system_config cfg;
-  runtime::configure_node_system(cfg, client_opts);
+  runtime::configure_client_system(cfg, {});
   caf::actor_system sys{cfg};
   runtime::cluster_client client{sys, {}, std::chrono::milliseconds{1500}};
   caf::actor head;

@@ -21,7 +21,7 @@ namespace dmlp::runtime {
 /// Talks to node agents from outside the cluster.
 class cluster_client {
 public:
-  /// `sys` must be configured with configure_node_system() (same TLS settings as the nodes).
+  /// `sys` must be configured with configure_client_system() (same TLS settings as the nodes).
   cluster_client(caf::actor_system& sys, tls_options tls,
                  std::chrono::milliseconds timeout = std::chrono::seconds{3});
 

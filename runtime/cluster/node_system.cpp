@@ -25,8 +25,8 @@ void configure_node_system(caf::actor_system_config& cfg, const node_options& op
   cfg.set("middleman.heartbeat-interval", interval);
   cfg.set("middleman.connection-timeout", timeout);
   // Direct connections between nodes that learned of each other through a third one. CAF 0.17
-  // opens them over plain TCP even with the OpenSSL module loaded; a TLS peer drops that
-  // handshake and the connection to the node is lost, so with TLS on traffic is relayed.
+  // opens them over plain TCP even with the OpenSSL module loaded, where a TLS peer refuses
+  // them, so with TLS on traffic is relayed.
   cfg.set("middleman.enable-automatic-connections", !options.tls.enabled);
   // Remote starts block a scheduler thread for up to one request timeout.
   cfg.set("scheduler.max-threads",
@@ -39,6 +39,13 @@ void configure_node_system(caf::actor_system_config& cfg, const node_options& op
     if (!options.tls.passphrase.empty())
       cfg.set("openssl.passphrase", options.tls.passphrase);
   }
+}
+
+void configure_client_system(caf::actor_system_config& cfg, const tls_options& tls) {
+  node_options options;
+  options.tls = tls;
+  configure_node_system(cfg, options);
+  cfg.set("middleman.enable-automatic-connections", false);
 }
 
 caf::expected<uint16_t> publish_agent(caf::actor_system& sys, const caf::actor& agent,

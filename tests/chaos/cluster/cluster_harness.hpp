@@ -43,9 +43,7 @@ public:
     opts_.dir =
         "/tmp/dmlp-cluster-test-" + std::to_string(getpid()) + "-" + std::to_string(port_slot);
     opts_.node_binary = binary_;
-    runtime::node_options client_opts;
-    client_opts.tls = tls;
-    runtime::configure_node_system(cfg_, client_opts);
+    runtime::configure_client_system(cfg_, tls);
     sys_ = std::make_unique<caf::actor_system>(cfg_);
     client_ = std::make_unique<runtime::cluster_client>(*sys_, tls, ms{1500});
   }

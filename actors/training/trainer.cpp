@@ -367,12 +367,14 @@ void on_shard_reply(trainer_actor* self, size_t i, uint64_t clock, ps_params& p)
   msg.comm_ns = ns_since(st.comm_start);
   msg.wait_ns = st.wait_ns;
   ++st.clock;
+  // The master counts the batch before the ledger can end the epoch with it: the epoch's end
+  // reaches the master through a trainer, after this message.
+  if (st.master)
+    self->send(st.master, std::move(msg));
   if (st.used_batch) {
     ack_batch(self, st.batches.front());
     st.batches.pop_front();
   }
-  if (st.master)
-    self->send(st.master, std::move(msg));
   st.wait_start = clock_type::now();
   ps_step(self);
 }

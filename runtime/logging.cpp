@@ -25,7 +25,8 @@ bool parse_level(const std::string& name, spdlog::level::level_enum& out) {
 std::shared_ptr<spdlog::logger> make_node_logger(const std::string& node_name,
                                                  const logging_options& options) {
   std::vector<spdlog::sink_ptr> sinks;
-  sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  if (options.console)
+    sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (!options.file.empty())
     sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
   auto logger = std::make_shared<spdlog::logger>(node_name, sinks.begin(), sinks.end());

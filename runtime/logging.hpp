@@ -19,6 +19,8 @@ struct logging_options {
   std::string level = "info";
   /// Also append to this file when non-empty. Default: none.
   std::string file;
+  /// Write to stderr. Default: true (commands with a live view of their own log to `file`).
+  bool console = true;
 };
 
 /// Parses a level name; returns false for an unknown name.

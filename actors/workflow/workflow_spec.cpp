@@ -1,7 +1,10 @@
 #include "actors/workflow/workflow_spec.hpp"
 
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -435,6 +438,27 @@ caf::expected<workflow_spec> load_workflow_file(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return parse_workflow_yaml(buffer.str(), path);
+}
+
+caf::error override_parameters(workflow_spec& spec, const std::vector<std::string>& key_values) {
+  for (const auto& kv : key_values) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return caf::make_error(workflow_errc::invalid_spec,
+                             "parameter '" + kv + "' is not key=value");
+    auto value = json::parse(kv.substr(eq + 1), nullptr, false);
+    spec.parameters[kv.substr(0, eq)] = value.is_discarded() ? json(kv.substr(eq + 1)) : value;
+  }
+  return caf::none;
+}
+
+std::string fresh_run_id(const std::string& workflow) {
+  using namespace std::chrono;
+  auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  std::random_device rd;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rd() & 0xffff));
+  return workflow + "-" + std::to_string(ms) + "-" + suffix;
 }
 
 } // namespace dmlp::workflow

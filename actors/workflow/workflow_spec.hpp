@@ -180,4 +180,11 @@ caf::expected<workflow_spec> load_workflow_file(const std::string& path);
 /// Parses "250ms", "5s", "2m", "1h", "7d" or a number of milliseconds.
 caf::expected<std::chrono::milliseconds> parse_duration(const std::string& text);
 
+/// Overrides workflow parameters from "key=value" texts (`-p` flags): the value is parsed as
+/// JSON, else taken as a string. A text without "=" or with an empty key is invalid_spec.
+caf::error override_parameters(workflow_spec& spec, const std::vector<std::string>& key_values);
+
+/// A fresh run id, "<workflow>-<ms since the epoch>-<4 random hex digits>".
+std::string fresh_run_id(const std::string& workflow);
+
 } // namespace dmlp::workflow

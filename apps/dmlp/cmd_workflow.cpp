@@ -9,7 +9,6 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -51,15 +50,6 @@ std::shared_ptr<const workflow::step_registry> make_step_registry() {
   return registry;
 }
 
-std::string fresh_run_id(const std::string& workflow) {
-  using namespace std::chrono;
-  auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-  std::random_device rd;
-  char suffix[8];
-  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rd() & 0xffff));
-  return workflow + "-" + std::to_string(ms) + "-" + suffix;
-}
-
 std::string db_path(const workflow_flags& flags) {
   return flags.db.empty() ? metadata::default_database_path() : flags.db;
 }
@@ -93,15 +83,9 @@ int execute(const workflow_flags& flags, std::optional<workflow::workflow_spec> 
   setup.run_id = flags.run_id;
   if (spec) {
     if (setup.run_id.empty())
-      setup.run_id = fresh_run_id(spec->name);
-    for (const auto& kv : flags.parameters) {
-      auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0)
-        return fail("parameter '" + kv + "' is not key=value");
-      auto value = nlohmann::json::parse(kv.substr(eq + 1), nullptr, false);
-      spec->parameters[kv.substr(0, eq)] =
-          value.is_discarded() ? nlohmann::json(kv.substr(eq + 1)) : value;
-    }
+      setup.run_id = workflow::fresh_run_id(spec->name);
+    if (auto err = workflow::override_parameters(*spec, flags.parameters))
+      return fail(describe(err));
   }
   setup.spec = std::move(spec);
   setup.registry = make_step_registry();

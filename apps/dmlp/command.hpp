@@ -34,6 +34,9 @@ void add_lineage_command(CLI::App& app, command_context& ctx);
 /// `dmlp workflow run|resume|gc`: run workflows (apps/dmlp/cmd_workflow.cpp).
 void add_workflow_command(CLI::App& app, command_context& ctx);
 
+/// `dmlp pipeline run|resume`: the end-to-end pipeline (apps/dmlp/cmd_pipeline.cpp).
+void add_pipeline_command(CLI::App& app, command_context& ctx);
+
 /// `dmlp train`: data-parallel training (apps/dmlp/cmd_train.cpp).
 void add_train_command(CLI::App& app, command_context& ctx);
 /// `dmlp jobs submit|list|cancel`: scheduled jobs (apps/dmlp/cmd_jobs.cpp).

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   dmlp::cli::add_runs_command(app, ctx);
   dmlp::cli::add_lineage_command(app, ctx);
   dmlp::cli::add_workflow_command(app, ctx);
+  dmlp::cli::add_pipeline_command(app, ctx);
   dmlp::cli::add_cluster_command(app, ctx);
   dmlp::cli::add_chaos_command(app, ctx);
   dmlp::cli::add_bench_command(app, ctx);

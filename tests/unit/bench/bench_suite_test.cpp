@@ -66,9 +66,10 @@ const std::map<std::string, std::string> canned_outputs{
      R"("remote_rtt_us_median":250.0,"tcp_rtt_us_median":25.0,"remote_vs_tcp_ratio":10.0})"
      "\n"},
     {"scheduler",
-     "ratio 9.36; placements/s on the empty cluster 3052.78\n"
-     R"({"benchmark":"scheduling","empty_cluster_round_ms":216.5,"placements_per_s":3052.8,)"
-     R"("ratio":9.36,"round_ms":2027.4})"
+     "33 ms per round\n"
+     R"({"benchmark":"scheduling","round_ms":33.0,"first_fit_round_ms":1.1,"round_ratio":30.0,)"
+     R"("placements_per_s":66000.0,"first_fit_placements_per_s":271000.0,)"
+     R"("placement_rate_ratio":0.24})"
      "\n"},
 };
 

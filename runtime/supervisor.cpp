@@ -383,6 +383,11 @@ caf::behavior supervisor_behavior(supervisor_actor* self, supervisor_spec spec,
   }
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit(self, msg); });
   self->set_down_handler([self](caf::down_msg& msg) { on_down(self, msg); });
+  // CAF's default error handler ends the actor: one stray error message (a late reply to a
+  // request that already timed out) must not take a whole supervision tree down.
+  self->set_error_handler([self](caf::error& err) {
+    self->state.log.warn("ignored an error message: {}", describe(err));
+  });
   // A supervisor that dies without its orderly shutdown (killed) takes its children along.
   self->attach_functor([live = st.live](const caf::error&) {
     for (auto& [addr, child] : *live)

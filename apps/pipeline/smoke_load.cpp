@@ -87,6 +87,7 @@ caf::expected<smoke_result> run_smoke_load(const smoke_options& o, const smoke_i
     clients.emplace_back([&] {
       httplib::Client client{o.url};
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       client.set_read_timeout(30, 0);
       std::vector<double> mine;
       uint64_t my_errors = 0;

@@ -1,6 +1,7 @@
 #include "apps/pipeline/serving_host.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -45,6 +46,16 @@ caf::expected<uint32_t> serving_host::copy_version(const std::string& model_dir,
   if (ec)
     return caf::make_error(step_errc::internal,
                            "cannot copy " + from.string() + ": " + ec.message());
+  // model.json names its own version; loaders refuse a record that disagrees with its directory.
+  auto meta = models::read_metadata(model_dir, version);
+  if (!meta)
+    return meta.error();
+  meta->version = next;
+  std::ofstream record{tmp / models::metadata_file_name, std::ios::binary | std::ios::trunc};
+  record << meta->to_json();
+  record.close();
+  if (!record)
+    return caf::make_error(step_errc::internal, "cannot write the model record in " + tmp.string());
   fs::rename(tmp, models::version_path(served_dir_, next), ec);
   if (ec)
     return caf::make_error(step_errc::internal,

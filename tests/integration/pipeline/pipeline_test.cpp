@@ -41,9 +41,9 @@ protected:
   static void TearDownTestSuite() { fs::remove_all(home_); }
 
   /// Runs the shipped pipeline reduced to a short run; `extra` adds flags.
-  static dmlp::testing::shell_result run(const std::string& db, const std::string& extra = "") {
-    auto config =
-        std::string{std::getenv("DMLP_SOURCE_DIR")} + "/configs/pipelines/fashion_mnist.yaml";
+  static dmlp::testing::shell_result run(const std::string& db, const std::string& extra = "",
+                                         const std::string& file = "fashion_mnist.yaml") {
+    auto config = std::string{std::getenv("DMLP_SOURCE_DIR")} + "/configs/pipelines/" + file;
     auto command = build_binary("dmlp") + " pipeline run " + config +
                    " -p train_samples=1024 -p test_samples=512 -p eval_samples=128 -p port=0"
                    " -p smoke_requests=64 --db " +
@@ -147,6 +147,16 @@ TEST_F(pipeline_cli, completes_with_exact_accounting_when_actors_are_killed) {
   expect_complete(s);
   for (const auto& m : s["models"])
     EXPECT_GE(m["restarts"].get<int>(), 2) << m.dump();
+}
+
+TEST_F(pipeline_cli, async_variant_serves_the_first_model_and_ends_serving_the_best) {
+  auto result = run("async.db", "", "fashion_mnist_async.yaml");
+  ASSERT_EQ(result.code, 0) << result.out << slurp(home_ / "stderr.log");
+  auto s = last_json_line(result.out);
+  expect_complete(s);
+  // Hot swaps publish new versions of the served directory; the last one is the selection.
+  EXPECT_EQ(s["serving"]["served_model_dir"], s["serving"]["model_dir"]) << s.dump(2);
+  EXPECT_GE(s["serving"]["served_version"].get<int>(), 1);
 }
 
 TEST_F(pipeline_cli, bad_input_fails_clearly_naming_the_step) {

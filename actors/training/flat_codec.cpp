@@ -1,8 +1,15 @@
 #include "actors/training/flat_codec.hpp"
 
+#include <cstdint>
 #include <cstring>
+#include <string>
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
 
 #include "actors/training/errors.hpp"
+#include "tensor_bundle.capnp.h"
 
 namespace dmlp::training {
 
@@ -51,16 +58,98 @@ caf::expected<std::vector<float>> floats_of(const tensor_bundle& b, const char* 
 } // namespace
 
 caf::expected<encoded_bundle> encode_values(const float* data, size_t n) {
-  tensor_bundle b;
-  b.tensors.push_back(float_tensor("values", data, n));
-  return encode(b);
+  // Cap'n Proto's Data blob holds fewer than 2^29 bytes.
+  constexpr size_t max_bytes = (size_t{1} << 29) - 1;
+  auto data_bytes = n * sizeof(float);
+  if (data_bytes > max_bytes)
+    return caf::make_error(training_errc::bad_bundle,
+                           std::to_string(n) + " values exceed one bundle's limit");
+  // One segment: the segment table (one word), the structs and name (well under 32 words) and
+  // the data. The message is built in place in the output vector, so the floats are copied once.
+  constexpr size_t table_words = 1;
+  auto segment_words = 32 + (data_bytes + sizeof(capnp::word) - 1) / sizeof(capnp::word);
+  encoded_bundle out;
+  out.bytes.resize((table_words + segment_words) * sizeof(capnp::word));
+  auto* first = reinterpret_cast<capnp::word*>(out.bytes.data()) + table_words;
+  size_t used_words = 0;
+  try {
+    capnp::FlatMessageBuilder message(kj::arrayPtr(first, segment_words));
+    auto root = message.initRoot<TensorBundle>();
+    root.setFormatVersion(tensor_bundle_format_version);
+    auto t = root.initTensors(1)[0];
+    t.setName("values");
+    t.setDtype(DType::FLOAT32);
+    t.initShape(1).set(0, static_cast<int64_t>(n));
+    auto blob = t.initData(static_cast<unsigned>(data_bytes));
+    if (data_bytes > 0)
+      std::memcpy(blob.begin(), data, data_bytes);
+    used_words = message.getSegmentsForOutput()[0].size();
+  } catch (const kj::Exception& e) {
+    return caf::make_error(training_errc::bad_bundle, std::string(e.getDescription().cStr()));
+  }
+  // The flat format's table for one segment: count − 1 = 0, then the segment's size in words.
+  uint32_t table[2] = {0, static_cast<uint32_t>(used_words)};
+  std::memcpy(out.bytes.data(), table, sizeof table);
+  out.bytes.resize((table_words + used_words) * sizeof(capnp::word));
+  return out;
+}
+
+caf::error visit_values(const encoded_bundle& in, size_t expected_size,
+                        const std::function<void(const float*, size_t)>& use) {
+  const auto& bytes = in.bytes;
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
+    return caf::make_error(training_errc::bad_bundle, "values bundle of " +
+                                                          std::to_string(bytes.size()) +
+                                                          " bytes is not a whole number of words");
+  // Cap'n Proto reads words in place; only misaligned storage needs a copy.
+  kj::Array<capnp::word> aligned;
+  kj::ArrayPtr<const capnp::word> words;
+  auto word_count = bytes.size() / sizeof(capnp::word);
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+    words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), word_count);
+  } else {
+    aligned = kj::heapArray<capnp::word>(word_count);
+    std::memcpy(aligned.begin(), bytes.data(), bytes.size());
+    words = aligned.asPtr();
+  }
+  try {
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = word_count + 1024;
+    capnp::FlatArrayMessageReader reader(words, options);
+    auto root = reader.getRoot<TensorBundle>();
+    if (root.getFormatVersion() != tensor_bundle_format_version)
+      return caf::make_error(training_errc::bad_bundle,
+                             "TensorBundle version " + std::to_string(root.getFormatVersion()));
+    for (auto t : root.getTensors()) {
+      if (t.getName() != "values")
+        continue;
+      auto shape = t.getShape();
+      auto data = t.getData();
+      if (t.getDtype() != DType::FLOAT32 || shape.size() != 1 || shape[0] < 0 ||
+          data.size() != static_cast<uint64_t>(shape[0]) * sizeof(float))
+        return caf::make_error(training_errc::bad_bundle, "bad tensor values");
+      auto n = static_cast<size_t>(shape[0]);
+      if (expected_size != 0 && n != expected_size)
+        return caf::make_error(training_errc::bad_bundle, "values has " + std::to_string(n) +
+                                                              " values, expected " +
+                                                              std::to_string(expected_size));
+      // Data blobs start on a word boundary, so the floats are aligned.
+      use(reinterpret_cast<const float*>(data.begin()), n);
+      return {};
+    }
+  } catch (const kj::Exception& e) {
+    return caf::make_error(training_errc::bad_bundle, std::string(e.getDescription().cStr()));
+  }
+  return caf::make_error(training_errc::bad_bundle, "missing tensor values");
 }
 
 caf::expected<std::vector<float>> decode_values(const encoded_bundle& bytes, size_t expected_size) {
-  auto b = decode(bytes);
-  if (!b)
-    return b.error();
-  return floats_of(*b, "values", expected_size, false);
+  std::vector<float> out;
+  auto err = visit_values(bytes, expected_size,
+                          [&](const float* data, size_t n) { out.assign(data, data + n); });
+  if (err)
+    return err;
+  return out;
 }
 
 caf::expected<encoded_bundle> encode_state(const flat_state& state) {

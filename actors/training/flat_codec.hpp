@@ -1,11 +1,15 @@
 // Flat float buffers ↔ TensorBundle bytes for the training protocol (messages/training.hpp):
 // ring chunks and PS slices ("values"), replica states ("values", "opt_m", "opt_v", "opt_t"),
 // and parameter-server checkpoints. Decoding validates names, types and sizes and returns
-// training_errc::bad_bundle instead of trusting the bytes. Pure functions; thread-safe.
+// training_errc::bad_bundle instead of trusting the bytes. The "values" bundle, the ring's and
+// the parameter servers' hot path, is written and read without the generic tensor_bundle
+// detour: one copy in (floats into the message) and none out (visit_values reads the floats in
+// place). Pure functions; thread-safe.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <caf/error.hpp>
@@ -33,6 +37,12 @@ caf::expected<encoded_bundle> encode_values(const float* data, size_t n);
 /// Decodes a "values" bundle; `expected_size` (unless 0) must match.
 caf::expected<std::vector<float>> decode_values(const encoded_bundle& bytes,
                                                 size_t expected_size = 0);
+
+/// Validates a "values" bundle like decode_values and calls `use` with its floats read in
+/// place (no copy when the bytes are word-aligned, as vector storage is); the pointer is valid
+/// only during the call.
+caf::error visit_values(const encoded_bundle& bytes, size_t expected_size,
+                        const std::function<void(const float*, size_t)>& use);
 
 /// Encodes a full state.
 caf::expected<encoded_bundle> encode_state(const flat_state& state);

@@ -12,7 +12,7 @@
 #include "actors/training/errors.hpp"
 #include "actors/training/flat_codec.hpp"
 #include "actors/training/replica.hpp"
-#include "actors/training/ring_schedule.hpp"
+#include "actors/training/ring_allreduce.hpp"
 #include "messages/atoms.hpp"
 #include "messages/ingest.hpp"
 #include "messages/ingest_errors.hpp"
@@ -70,14 +70,14 @@ struct trainer_state {
   std::optional<train_step> step;
   bool computed = false;
   bool reduced = false;
-  std::vector<span_range> buckets;
-  size_t buckets_done = 0;
-  std::vector<train_chunk> stash;
+  ring_allreduce ring{0};
   // ps
   uint64_t clock = 0;
   bool pushing = false;
   bool idle_armed = false;
   size_t replies = 0;
+  // The smallest `slowest` among the shards' answers to the current push.
+  uint64_t slowest = 0;
   std::vector<bool> replied;
   uint64_t push_samples = 0;
   double push_lr = 0;
@@ -240,17 +240,13 @@ void apply_sum(trainer_actor* self, double lr) {
 
 // -- ring all-reduce ------------------------------------------------------------------------
 
-void send_chunk(trainer_actor* self, uint32_t bucket, uint32_t phase, uint32_t hop,
-                uint32_t chunk) {
-  auto& st = self->state;
-  auto& b = st.buckets[bucket];
-  auto r = chunk_range(b.size(), st.step->size, chunk);
-  auto bytes = encode_values(st.exchange.data() + b.begin + r.begin, r.size());
-  if (!bytes) {
-    self->quit(bytes.error());
+void send_chunks(trainer_actor* self, caf::expected<std::vector<train_chunk>> chunks) {
+  if (!chunks) {
+    self->quit(chunks.error());
     return;
   }
-  self->send(st.step->next, train_chunk{st.step->step, bucket, phase, hop, std::move(*bytes)});
+  for (auto& c : *chunks)
+    self->send(self->state.step->next, std::move(c));
 }
 
 void finish_reduce(trainer_actor* self) {
@@ -268,33 +264,10 @@ void finish_reduce(trainer_actor* self) {
   self->send(st.master, std::move(msg));
 }
 
-void handle_chunk(trainer_actor* self, const train_chunk& c) {
+void finish_if_reduced(trainer_actor* self) {
   auto& st = self->state;
-  auto n = st.step->size;
-  auto rank = st.step->rank;
-  if (c.bucket >= st.buckets.size() || c.hop + 1 >= n + 0u || c.phase > 1)
-    return;
-  auto& b = st.buckets[c.bucket];
-  auto hop = c.phase == 0 ? reduce_scatter_hop(rank, n, c.hop) : all_gather_hop(rank, n, c.hop);
-  auto r = chunk_range(b.size(), n, hop.recv);
-  auto vals = decode_values(c.data, r.size());
-  if (!vals) {
-    self->quit(vals.error());
-    return;
-  }
-  float* dst = st.exchange.data() + b.begin + r.begin;
-  if (c.phase == 0)
-    for (size_t i = 0; i < r.size(); ++i)
-      dst[i] = (*vals)[i] + dst[i];
-  else
-    std::copy(vals->begin(), vals->end(), dst);
-  if (c.hop + 2 < n) {
-    send_chunk(self, c.bucket, c.phase, c.hop + 1, hop.recv);
-  } else if (c.phase == 0) {
-    send_chunk(self, c.bucket, 1, 0, owned_chunk(rank, n));
-  } else if (++st.buckets_done == st.buckets.size()) {
+  if (st.step && st.computed && !st.reduced && st.ring.done() && st.ring.step() == st.step->step)
     finish_reduce(self);
-  }
 }
 
 void begin_compute(trainer_actor* self) {
@@ -306,24 +279,9 @@ void begin_compute(trainer_actor* self) {
   st.ahead = false;
   st.computed = true;
   st.comm_start = clock_type::now();
-  if (st.step->size < 2) {
-    finish_reduce(self);
-    return;
-  }
-  std::vector<size_t> sizes;
-  sizes.push_back(st.exchange.size());
-  st.buckets = make_buckets(sizes, st.opt.bucket_elems);
-  st.buckets_done = 0;
-  for (uint32_t b = 0; b < st.buckets.size(); ++b)
-    send_chunk(self, b, 0, 0, reduce_scatter_hop(st.step->rank, st.step->size, 0).send);
-  auto pending = std::move(st.stash);
-  st.stash.clear();
-  for (auto& c : pending) {
-    if (c.step == st.step->step)
-      handle_chunk(self, c);
-    else if (c.step > st.step->step)
-      st.stash.push_back(std::move(c));
-  }
+  send_chunks(self, st.ring.start(st.step->step, st.step->rank, st.step->size, st.exchange.data(),
+                                  st.exchange.size()));
+  finish_if_reduced(self);
 }
 
 // Computes the next step's gradient while no step runs (the replica holds the committed
@@ -353,6 +311,7 @@ void on_shard_reply(trainer_actor* self, size_t i, uint64_t clock, ps_params& p)
     return;
   }
   std::copy(vals->begin(), vals->end(), st.values.begin() + st.shard_begin[i]);
+  st.slowest = st.replies == 0 ? p.slowest : std::min(st.slowest, p.slowest);
   if (++st.replies < st.shards.size())
     return;
   st.model->write_values(st.values.data());
@@ -366,6 +325,7 @@ void on_shard_reply(trainer_actor* self, size_t i, uint64_t clock, ps_params& p)
   msg.compute_ns = st.compute_ns;
   msg.comm_ns = ns_since(st.comm_start);
   msg.wait_ns = st.wait_ns;
+  msg.slowest = st.slowest;
   ++st.clock;
   // The master counts the batch before the ledger can end the epoch with it: the epoch's end
   // reaches the master through a trainer, after this message.
@@ -499,6 +459,7 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
   st.values.resize(st.params + st.model->buffer_count());
   st.model->read_values(st.values.data());
   st.optimizer = std::make_unique<flat_optimizer>(st.opt.optimizer, st.params);
+  st.ring = ring_allreduce{st.opt.bucket_elems};
   size_t pos = 0;
   for (auto s : st.opt.shard_sizes) {
     st.shard_begin.push_back(pos);
@@ -604,11 +565,8 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
           begin_compute(self);
       },
       [self](train_chunk& c) {
-        auto& st = self->state;
-        if (st.step && c.step == st.step->step && st.computed)
-          handle_chunk(self, c);
-        else if (!st.step || c.step >= st.step->step)
-          st.stash.push_back(std::move(c));
+        send_chunks(self, self->state.ring.receive(std::move(c)));
+        finish_if_reduced(self);
       },
       [self](train_commit_atom, uint64_t step) {
         auto& st = self->state;
@@ -638,6 +596,7 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
         if (st.step && st.step->step == step) {
           // The ring may have summed into `exchange`: compute the gradient again.
           st.step.reset();
+          st.ring.reset();
           st.ahead = false;
           compute_ahead(self);
         }

@@ -110,11 +110,13 @@ struct train_reduced {
   uint64_t comm_ns = 0;
   /// Nanoseconds waiting for a batch.
   uint64_t wait_ns = 0;
+  /// PS: the smallest `slowest` of the shards' answers to this push.
+  uint64_t slowest = 0;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, train_reduced& x) {
   return f(caf::meta::type_name("train_reduced"), x.trainer, x.step, x.samples, x.loss,
-           x.compute_ns, x.comm_ns, x.wait_ns);
+           x.compute_ns, x.comm_ns, x.wait_ns, x.slowest);
 }
 
 /// Gradients of one parameter-server shard's slice (trainer → shard; replies ps_params).
@@ -143,10 +145,13 @@ struct ps_params {
   uint64_t clock = 0;
   /// TensorBundle "values": the shard's slice of parameters then buffers.
   encoded_bundle data;
+  /// The slowest live member's clock when the shard answered: the answer's staleness is the
+  /// pusher's clock minus this (ssp keeps it at most s).
+  uint64_t slowest = 0;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ps_params& x) {
-  return f(caf::meta::type_name("ps_params"), x.version, x.clock, x.data);
+  return f(caf::meta::type_name("ps_params"), x.version, x.clock, x.data, x.slowest);
 }
 
 /// The live trainers of a job (master → shard).
@@ -181,7 +186,8 @@ struct train_progress {
   uint64_t comm_ns = 0;
   /// Summed nanoseconds waiting for batches.
   uint64_t wait_ns = 0;
-  /// Largest gap between the clocks of two live PS trainers the master saw.
+  /// PS: the largest staleness of a shard's answer — a trainer's clock minus the slowest live
+  /// member's — over all pushes (ssp keeps it at most s).
   uint64_t max_staleness = 0;
   /// Whether the job finished.
   bool finished = false;

@@ -33,24 +33,36 @@ consistency_gate::consistency_gate(consistency mode, uint32_t staleness)
     : mode_(mode), staleness_(staleness) {}
 
 void consistency_gate::set_members(const std::vector<std::string>& trainers) {
-  members_ = std::set<std::string>(trainers.begin(), trainers.end());
+  std::set<std::string> next(trainers.begin(), trainers.end());
+  // Newcomers start level with the slowest member that stays, so they hold nobody back.
+  auto start = std::numeric_limits<uint64_t>::max();
+  for (auto& t : next)
+    if (auto i = clocks_.find(t); i != clocks_.end())
+      start = std::min(start, i->second);
+  if (start == std::numeric_limits<uint64_t>::max())
+    start = min_clock();
+  members_ = std::move(next);
   for (auto& t : members_)
-    clocks_.emplace(t, min_clock());
+    if (clocks_.emplace(t, start).second)
+      assigned_.insert(t);
 }
 
-bool consistency_gate::push(const std::string& trainer) {
+push_action consistency_gate::push(const std::string& trainer, uint64_t clock) {
   if (members_.count(trainer) == 0) {
     auto start = min_clock();
     members_.insert(trainer);
-    clocks_.emplace(trainer, start);
+    if (clocks_.emplace(trainer, start).second)
+      assigned_.insert(trainer);
   }
   waiting_.insert(trainer);
-  if (mode_ == consistency::sync) {
-    in_round_.insert(trainer);
-    return false;
-  }
-  ++clocks_[trainer];
-  return true;
+  auto own_numbering = assigned_.count(trainer) == 0;
+  if (own_numbering && clock < clocks_[trainer])
+    return push_action::drop;
+  if (mode_ == consistency::sync)
+    return in_round_.emplace(trainer, clock).second ? push_action::add_to_round : push_action::drop;
+  clocks_[trainer] = clock + 1;
+  assigned_.erase(trainer);
+  return push_action::apply;
 }
 
 bool consistency_gate::round_complete() const {
@@ -61,25 +73,30 @@ bool consistency_gate::round_complete() const {
 }
 
 void consistency_gate::close_round() {
-  for (auto& t : in_round_)
-    ++clocks_[t];
+  for (auto& [trainer, clock] : in_round_) {
+    clocks_[trainer] = clock + 1;
+    assigned_.erase(trainer);
+  }
   in_round_.clear();
   ++rounds_;
 }
 
 std::vector<std::string> consistency_gate::release() {
   std::vector<std::string> out;
-  if (mode_ == consistency::sync) {
-    if (!in_round_.empty())
-      return out;
-    out.assign(waiting_.begin(), waiting_.end());
-    waiting_.clear();
-    return out;
-  }
   auto low = min_clock();
+  auto may_answer = [&](const std::string& t) {
+    switch (mode_) {
+      case consistency::sync:
+        return in_round_.count(t) == 0;
+      case consistency::async:
+        return true;
+      case consistency::ssp:
+        return members_.count(t) == 0 || clock(t) <= low + staleness_;
+    }
+    return true;
+  };
   for (auto i = waiting_.begin(); i != waiting_.end();) {
-    auto c = clock(*i);
-    if (mode_ == consistency::async || members_.count(*i) == 0 || c <= low + staleness_) {
+    if (may_answer(*i)) {
       out.push_back(*i);
       i = waiting_.erase(i);
     } else {
@@ -91,7 +108,7 @@ std::vector<std::string> consistency_gate::release() {
 
 uint64_t consistency_gate::clock(const std::string& trainer) const {
   auto i = clocks_.find(trainer);
-  return i == clocks_.end() ? 0 : i->second;
+  return i == clocks_.end() ? min_clock() : i->second;
 }
 
 uint64_t consistency_gate::min_clock() const {
@@ -99,15 +116,29 @@ uint64_t consistency_gate::min_clock() const {
     return 0;
   auto low = std::numeric_limits<uint64_t>::max();
   for (auto& m : members_)
-    low = std::min(low, clock(m));
-  return low;
+    if (auto i = clocks_.find(m); i != clocks_.end())
+      low = std::min(low, i->second);
+  return low == std::numeric_limits<uint64_t>::max() ? 0 : low;
 }
 
 void consistency_gate::restore(std::map<std::string, uint64_t> clocks, uint64_t rounds) {
   clocks_ = std::move(clocks);
+  assigned_.clear();
   rounds_ = rounds;
   in_round_.clear();
   waiting_.clear();
+  auto start = min_clock();
+  for (auto& m : members_)
+    if (clocks_.emplace(m, start).second)
+      assigned_.insert(m);
+}
+
+std::map<std::string, uint64_t> consistency_gate::clocks() const {
+  std::map<std::string, uint64_t> out;
+  for (auto& [trainer, clock] : clocks_)
+    if (assigned_.count(trainer) == 0)
+      out.emplace(trainer, clock);
+  return out;
 }
 
 } // namespace dmlp::training

@@ -236,14 +236,10 @@ caf::behavior master_fun(master_actor* self, job_master_options opt,
         auto& st = self->state;
         if (st.opt.kind == strategy::ps) {
           st.clocks[r.trainer] = r.step + 1;
-          uint64_t low = UINT64_MAX, high = 0;
-          for (auto& m : st.members) {
-            auto c = st.clocks.count(m.id) ? st.clocks[m.id] : 0;
-            low = std::min(low, c);
-            high = std::max(high, c);
-          }
-          if (!st.members.empty())
-            st.progress.max_staleness = std::max(st.progress.max_staleness, high - low);
+          // The trainer's clock after the push against the slowest member's, as the shards
+          // saw it when they answered (reports reach the master in any order).
+          if (r.step + 1 > r.slowest)
+            st.progress.max_staleness = std::max(st.progress.max_staleness, r.step + 1 - r.slowest);
           st.progress.compute_ns += r.compute_ns;
           st.progress.comm_ns += r.comm_ns;
           st.progress.wait_ns += r.wait_ns;

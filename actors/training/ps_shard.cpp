@@ -45,7 +45,8 @@ struct shard_state {
   uint64_t since_checkpoint = 0;
   std::vector<float> round_sum;
   double round_lr = 0;
-  std::map<std::string, caf::response_promise> waiting;
+  // Every request of a trainer still waiting for its answer (a re-push adds one).
+  std::map<std::string, std::vector<caf::response_promise>> waiting;
 };
 
 using shard_actor = caf::stateful_actor<shard_state>;
@@ -91,7 +92,7 @@ caf::expected<ps_params> slice(shard_actor* self, const std::string& trainer) {
   if (!bytes)
     return bytes.error();
   auto clock = trainer.empty() ? st.gate->min_clock() : st.gate->clock(trainer);
-  return ps_params{st.version, clock, std::move(*bytes)};
+  return ps_params{st.version, clock, std::move(*bytes), st.gate->min_clock()};
 }
 
 void answer(shard_actor* self) {
@@ -101,10 +102,12 @@ void answer(shard_actor* self) {
     if (i == st.waiting.end())
       continue;
     auto p = slice(self, t);
-    if (p)
-      i->second.deliver(std::move(*p));
-    else
-      i->second.deliver(p.error());
+    for (auto& rp : i->second) {
+      if (p)
+        rp.deliver(*p);
+      else
+        rp.deliver(p.error());
+    }
     st.waiting.erase(i);
   }
 }
@@ -150,27 +153,26 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
         auto vals = decode_values(push.data, st.values.size());
         if (!vals)
           return vals.error();
-        if (push.clock < st.gate->clock(push.trainer)) {
-          // Already applied (a re-push after a lost reply).
-          auto p = slice(self, push.trainer);
-          if (!p)
-            return p.error();
-          return std::move(*p);
-        }
         auto rp = self->make_response_promise();
-        st.waiting[push.trainer] = rp;
-        if (st.gate->push(push.trainer)) {
-          vals->push_back(static_cast<float>(push.samples));
-          apply(self, vals->data(), static_cast<float>(push.samples), push.lr);
-          answer(self);
-        } else {
-          for (size_t i = 0; i < vals->size(); ++i)
-            st.round_sum[i] += (*vals)[i];
-          st.round_sum.back() += static_cast<float>(push.samples);
-          if (push.samples > 0)
-            st.round_lr = push.lr;
-          maybe_close_round(self);
+        st.waiting[push.trainer].push_back(rp);
+        switch (st.gate->push(push.trainer, push.clock)) {
+          case push_action::apply:
+            vals->push_back(static_cast<float>(push.samples));
+            apply(self, vals->data(), static_cast<float>(push.samples), push.lr);
+            break;
+          case push_action::add_to_round:
+            for (size_t i = 0; i < vals->size(); ++i)
+              st.round_sum[i] += (*vals)[i];
+            st.round_sum.back() += static_cast<float>(push.samples);
+            if (push.samples > 0)
+              st.round_lr = push.lr;
+            maybe_close_round(self);
+            break;
+          case push_action::drop:
+            // A re-push: applied or counted already; answered like the first push.
+            break;
         }
+        answer(self);
         return rp;
       },
       [self](ps_pull_atom, const std::string& trainer) -> caf::result<ps_params> {

@@ -2,8 +2,10 @@
 // (parameters, then floating-point buffers such as batch-norm statistics) and the optimizer
 // state of that slice. Trainers push sample-weighted gradients (ps_push) and get the slice back
 // (ps_params); the consistency_gate decides when an update applies and when a pusher is
-// answered (sync, async, ssp). A push whose clock the shard already applied is answered without
-// applying it again (re-pushes after a restart).
+// answered (sync, async, ssp). A re-push — the same clock again, after a lost reply, a timeout
+// or a restart — is never added twice: one already applied or already in the open sync round is
+// answered like the first push (sync: when its round closed; ssp: within the staleness bound),
+// and every request gets its answer.
 // Every `checkpoint_every` updates the shard writes its state — values, moments, clocks — as a
 // TensorBundle (Cap'n Proto) framed by checked_file, via write_file_atomic (temp, fsync,
 // rename); docs/formats/ps-checkpoint.md. Started by a supervisor through ps_shard_start(), a

@@ -135,7 +135,8 @@ struct job_report {
   double comm_s = 0;
   /// Summed seconds waiting for batches, over all trainers.
   double wait_s = 0;
-  /// Largest clock gap between two live PS trainers seen during the job.
+  /// PS: the largest staleness of a shard's answer (pusher's clock minus the slowest live
+  /// member's) during the job.
   uint64_t max_staleness = 0;
   /// The saved model version (0 when not saved).
   uint32_t version = 0;

@@ -140,10 +140,10 @@ TEST(ring_schedule, buckets_fuse_small_tensors_and_cut_large_ones) {
 TEST(consistency_gate, sync_applies_a_round_once_every_member_pushed) {
   consistency_gate g{consistency::sync, 0};
   g.set_members({"a", "b"});
-  EXPECT_FALSE(g.push("a"));
+  EXPECT_EQ(g.push("a", 0), push_action::add_to_round);
   EXPECT_FALSE(g.round_complete());
   EXPECT_TRUE(g.release().empty());
-  EXPECT_FALSE(g.push("b"));
+  EXPECT_EQ(g.push("b", 0), push_action::add_to_round);
   EXPECT_TRUE(g.round_complete());
   g.close_round();
   auto out = g.release();
@@ -151,21 +151,79 @@ TEST(consistency_gate, sync_applies_a_round_once_every_member_pushed) {
   EXPECT_EQ(g.clock("a"), 1u);
   EXPECT_EQ(g.rounds(), 1u);
   // A member that leaves no longer blocks the round.
-  g.push("a");
+  g.push("a", 1);
   EXPECT_FALSE(g.round_complete());
   g.set_members({"a"});
   EXPECT_TRUE(g.round_complete());
 }
 
+TEST(consistency_gate, sync_repush_in_the_open_round_is_not_added_again) {
+  consistency_gate g{consistency::sync, 0};
+  g.set_members({"a", "b"});
+  EXPECT_EQ(g.push("a", 0), push_action::add_to_round);
+  // a's request timed out and it pushes the same gradient again: still one contribution.
+  EXPECT_EQ(g.push("a", 0), push_action::drop);
+  EXPECT_TRUE(g.release().empty());
+  EXPECT_FALSE(g.round_complete());
+  EXPECT_EQ(g.push("b", 0), push_action::add_to_round);
+  EXPECT_TRUE(g.round_complete());
+  g.close_round();
+  EXPECT_EQ(g.release(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(g.clock("a"), 1u);
+}
+
+TEST(consistency_gate, sync_push_of_an_applied_clock_is_answered_at_once) {
+  consistency_gate g{consistency::sync, 0};
+  g.set_members({"a", "b"});
+  g.push("a", 0);
+  g.push("b", 0);
+  g.close_round();
+  g.release();
+  EXPECT_EQ(g.push("b", 1), push_action::add_to_round);
+  // a's late re-push of clock 0 is not applied and does not wait for the round b opened.
+  EXPECT_EQ(g.push("a", 0), push_action::drop);
+  EXPECT_EQ(g.release(), std::vector<std::string>{"a"});
+  EXPECT_FALSE(g.round_complete());
+  EXPECT_EQ(g.clock("a"), 1u);
+}
+
 TEST(consistency_gate, async_answers_at_once) {
   consistency_gate g{consistency::async, 0};
   g.set_members({"fast", "slow"});
-  for (int i = 0; i < 10; ++i) {
-    EXPECT_TRUE(g.push("fast"));
+  for (uint64_t i = 0; i < 10; ++i) {
+    EXPECT_EQ(g.push("fast", i), push_action::apply);
     EXPECT_EQ(g.release(), std::vector<std::string>{"fast"});
   }
   EXPECT_EQ(g.clock("fast"), 10u);
   EXPECT_EQ(g.min_clock(), 0u);
+}
+
+TEST(consistency_gate, async_repush_is_dropped_even_after_a_restore_from_an_older_checkpoint) {
+  consistency_gate g{consistency::async, 0};
+  // The shard restarted from a checkpoint taken at a's clock 10; a is at 15 by now.
+  g.restore({{"a", 10}}, 0);
+  g.set_members({"a"});
+  EXPECT_EQ(g.push("a", 15), push_action::apply);
+  EXPECT_EQ(g.clock("a"), 16u);
+  EXPECT_EQ(g.push("a", 15), push_action::drop);
+  EXPECT_EQ(g.release(), std::vector<std::string>{"a"});
+}
+
+TEST(consistency_gate, a_joiner_adopts_its_own_numbering_on_its_first_push) {
+  consistency_gate g{consistency::ssp, 2};
+  g.set_members({"a"});
+  for (uint64_t i = 0; i < 5; ++i)
+    g.push("a", i);
+  // The joiner starts level with the slowest member and holds nobody back.
+  g.set_members({"a", "c"});
+  EXPECT_EQ(g.clock("c"), 5u);
+  EXPECT_EQ(g.min_clock(), 5u);
+  // Its first push is applied whatever it counts from (it may have pulled before joining).
+  EXPECT_EQ(g.push("c", 0), push_action::apply);
+  EXPECT_EQ(g.clock("c"), 1u);
+  EXPECT_EQ(g.clocks().count("c"), 1u);
+  // Unknown trainers pull the slowest member's clock, where they would start.
+  EXPECT_EQ(g.clock("someone"), 1u);
 }
 
 TEST(consistency_gate, ssp_holds_a_fast_worker_within_the_staleness_bound) {
@@ -173,15 +231,16 @@ TEST(consistency_gate, ssp_holds_a_fast_worker_within_the_staleness_bound) {
   consistency_gate g{consistency::ssp, s};
   g.set_members({"fast", "slow"});
   std::set<std::string> blocked;
+  std::map<std::string, uint64_t> next{{"fast", 0}, {"slow", 0}};
   uint64_t max_gap = 0;
   // The fast worker pushes whenever it is not blocked; the slow one every fourth tick.
   for (int tick = 0; tick < 200; ++tick) {
     if (!blocked.count("fast")) {
-      EXPECT_TRUE(g.push("fast"));
+      EXPECT_EQ(g.push("fast", next["fast"]++), push_action::apply);
       blocked.insert("fast");
     }
     if (tick % 4 == 0 && !blocked.count("slow")) {
-      g.push("slow");
+      g.push("slow", next["slow"]++);
       blocked.insert("slow");
     }
     for (auto& t : g.release()) {
@@ -193,6 +252,24 @@ TEST(consistency_gate, ssp_holds_a_fast_worker_within_the_staleness_bound) {
   }
   EXPECT_EQ(max_gap, s);
   EXPECT_GT(g.clock("slow"), 40u);
+}
+
+TEST(consistency_gate, ssp_repush_of_a_held_worker_is_held_too) {
+  const uint32_t s = 1;
+  consistency_gate g{consistency::ssp, s};
+  g.set_members({"fast", "slow"});
+  EXPECT_EQ(g.push("fast", 0), push_action::apply);
+  EXPECT_EQ(g.release(), std::vector<std::string>{"fast"});
+  EXPECT_EQ(g.push("fast", 1), push_action::apply);
+  EXPECT_TRUE(g.release().empty()); // 2 ahead of slow: held
+  // The held push times out at the trainer, which pushes again: not applied, still held.
+  EXPECT_EQ(g.push("fast", 1), push_action::drop);
+  EXPECT_TRUE(g.release().empty());
+  EXPECT_EQ(g.clock("fast"), 2u);
+  g.push("slow", 0);
+  auto out = g.release();
+  EXPECT_EQ(out, (std::vector<std::string>{"fast", "slow"}));
+  EXPECT_LE(g.clock("fast"), g.min_clock() + s);
 }
 
 TEST(consistency_gate, parses_modes) {

@@ -126,6 +126,9 @@ using ingest_status_atom = caf::atom_constant<caf::atom("ingstatus")>;
 using ingest_lease_atom = caf::atom_constant<caf::atom("inglease")>;
 /// Internal: a coordinator's group-commit interval has passed; save the ledger and send.
 using ingest_commit_atom = caf::atom_constant<caf::atom("ingcommit")>;
+/// Pause an ingest coordinator: it issues no further batch (batches already issued stay
+/// outstanding); replies ingest_status once the ledger it reports is saved.
+using ingest_pause_atom = caf::atom_constant<caf::atom("ingpause")>;
 
 // -- cluster (runtime/cluster, messages/cluster.hpp) ------------------------------------------
 
@@ -182,6 +185,13 @@ using train_retry_atom = caf::atom_constant<caf::atom("trretry")>;
 using ps_pull_atom = caf::atom_constant<caf::atom("pspull")>;
 
 // -- scheduler protocol (messages/scheduler.hpp) ----------------------------------------------
+/// Ask a parameter-server shard to write its checkpoint now (replies void).
+using ps_checkpoint_atom = caf::atom_constant<caf::atom("psckpt")>;
+/// Ask a job master to stop the job at a step boundary and save its state; train_result then
+/// answers training_errc::stopped.
+using train_stop_atom = caf::atom_constant<caf::atom("trstop")>;
+/// Internal: a stopping job master asks its coordinator again whether the job drained.
+using train_drain_atom = caf::atom_constant<caf::atom("trdrain")>;
 
 /// Submit a job_submission to the scheduler (replies the job id).
 using sched_submit_atom = caf::atom_constant<caf::atom("scsubmit")>;

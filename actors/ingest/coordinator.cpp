@@ -1,5 +1,6 @@
 #include "actors/ingest/coordinator.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -32,6 +33,8 @@ struct coordinator_state {
   // Replies that wait for the save of the change they acknowledge.
   std::vector<std::function<void()>> replies;
   bool commit_armed = false;
+  // Set by ingest_pause_atom (a job stopping): no batch is issued any more.
+  bool paused = false;
   runtime::actor_log log;
 
   static inline const char* name = "dmlp.ingest.coordinator";
@@ -42,6 +45,8 @@ using coordinator_actor = caf::stateful_actor<coordinator_state>;
 // Issues every batch `trainer`'s credits and window allow.
 void pump(coordinator_actor* self, const std::string& trainer) {
   auto& st = self->state;
+  if (st.paused)
+    return;
   while (auto ticket = st.ledger->issue(trainer))
     st.to_send.emplace_back(trainer, std::move(*ticket));
 }
@@ -134,6 +139,11 @@ void attach(coordinator_actor* self, const std::string& trainer) {
 void drop_trainer(coordinator_actor* self, const std::string& trainer, const char* why) {
   auto& st = self->state;
   auto taken = st.ledger->leave(trainer);
+  // Batches issued to it that wait for the save went back with it: sent now, they would be
+  // trained (by a trainer that registers again within the commit interval) and issued again.
+  st.to_send.erase(std::remove_if(st.to_send.begin(), st.to_send.end(),
+                                  [&](const auto& entry) { return entry.first == trainer; }),
+                   st.to_send.end());
   auto i = st.trainers.find(trainer);
   if (i != st.trainers.end()) {
     self->demonitor(i->second);
@@ -141,6 +151,16 @@ void drop_trainer(coordinator_actor* self, const std::string& trainer, const cha
   }
   st.log.info("trainer {} {}; {} outstanding batches return", trainer, why, taken.size());
   pump_all(self);
+}
+
+ingest_status status_of(const epoch_ledger& ledger) {
+  return ingest_status{ledger.epoch(),
+                       ledger.batches_done(),
+                       ledger.batches_per_epoch(),
+                       ledger.total_acked(),
+                       ledger.outstanding_total(),
+                       static_cast<uint32_t>(ledger.members().size()),
+                       ledger.finished()};
 }
 
 void note_epoch(coordinator_actor* self, const ack_result& result) {
@@ -257,15 +277,16 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
         return ingest_batch{0, r.first, static_cast<uint32_t>(indices.size()),
                             self->state.data.transform, std::move(*bytes)};
       },
-      [self](ingest_status_atom) {
-        auto& ledger = *self->state.ledger;
-        return ingest_status{ledger.epoch(),
-                             ledger.batches_done(),
-                             ledger.batches_per_epoch(),
-                             ledger.total_acked(),
-                             ledger.outstanding_total(),
-                             static_cast<uint32_t>(ledger.members().size()),
-                             ledger.finished()};
+      [self](ingest_status_atom) { return status_of(*self->state.ledger); },
+      [self](ingest_pause_atom) -> caf::result<ingest_status> {
+        auto& st = self->state;
+        st.paused = true;
+        // The status is taken when the save happens, so it describes the saved ledger.
+        auto promise = self->make_response_promise<ingest_status>();
+        st.replies.emplace_back(
+            [self, promise]() mutable { promise.deliver(status_of(*self->state.ledger)); });
+        finish(self);
+        return promise;
       },
       [self](ingest_lease_atom) {
         auto& st = self->state;

@@ -21,6 +21,8 @@ std::string to_string(training_errc code) {
       return "job_failed";
     case training_errc::nccl_unavailable:
       return "nccl_unavailable";
+    case training_errc::stopped:
+      return "stopped";
   }
   return "training_errc(" + std::to_string(static_cast<int>(code)) + ")";
 }

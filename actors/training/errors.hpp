@@ -27,6 +27,9 @@ enum class training_errc : uint8_t {
   job_failed,
   /// No GPU / NCCL communicator is available at run time. Retry: no (the CPU ring is used).
   nccl_unavailable,
+  /// The job stopped at a step boundary on request and saved its state. Retry: yes (resume
+  /// from the state directory).
+  stopped,
 };
 
 /// Returns the code's name, e.g. "bad_bundle".

@@ -7,13 +7,17 @@
 #include <set>
 
 #include <caf/all.hpp>
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
 
 #include "actors/training/errors.hpp"
 #include "actors/training/flat_codec.hpp"
 #include "messages/atoms.hpp"
+#include "messages/errors.hpp"
 #include "messages/ingest.hpp"
 #include "messages/training.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/snapshot_store.hpp"
 
 namespace dmlp::training {
 
@@ -42,11 +46,68 @@ struct master_state {
   std::vector<caf::response_promise> result_waiters;
   std::optional<train_state> result;
   std::map<std::string, uint64_t> clocks;
+  std::shared_ptr<runtime::snapshot_store> store;
+  std::string key;
+  // Stop: requested, every issued batch committed and saved, state being saved, done.
+  bool stopping = false;
+  bool drained = false;
+  bool saving = false;
+  bool stopped = false;
 };
 
 using master_actor = caf::stateful_actor<master_state>;
 
 void maybe_step(master_actor* self);
+void finish_stop(master_actor* self);
+
+job_master_snapshot snapshot_of(const master_state& st) {
+  job_master_snapshot snap;
+  snap.fingerprint = st.opt.fingerprint;
+  snap.progress = st.progress;
+  snap.progress.finished = false;
+  snap.step = st.step;
+  snap.epochs_seen.assign(st.epochs_seen.begin(), st.epochs_seen.end());
+  if (st.saved) {
+    snap.has_replica = true;
+    snap.replica_step = st.saved->step;
+  }
+  snap.clocks = st.clocks;
+  snap.stopped = st.stopped;
+  return snap;
+}
+
+// Saves the newest replica state (large: only when it changed), then the counters that name it.
+caf::error save_replica(master_actor* self) {
+  auto& st = self->state;
+  if (!st.store || !st.saved)
+    return {};
+  if (auto saved = st.store->save(replica_key(st.key), st.saved->data.bytes); !saved)
+    return saved.error();
+  return {};
+}
+
+// Saves the counters so that a restarted master continues the job where this one left it. A
+// failed save does not stop the job: a later save may succeed, and a stop reports it.
+caf::error save_snapshot(master_actor* self) {
+  auto& st = self->state;
+  if (!st.store)
+    return {};
+  auto bytes = encode_master_snapshot(snapshot_of(st));
+  if (!bytes)
+    return bytes.error();
+  auto saved = st.store->save(st.key, std::move(*bytes));
+  if (!saved)
+    return saved.error();
+  return {};
+}
+
+void restore(master_state& st, job_master_snapshot snap, std::optional<train_state> replica) {
+  st.progress = snap.progress;
+  st.step = snap.step;
+  st.epochs_seen.insert(snap.epochs_seen.begin(), snap.epochs_seen.end());
+  st.saved = std::move(replica);
+  st.clocks = std::move(snap.clocks);
+}
 
 void publish(master_actor* self) {
   auto& st = self->state;
@@ -154,8 +215,12 @@ void admit(master_actor* self, const train_state& state) {
 
 void maybe_step(master_actor* self) {
   auto& st = self->state;
-  if (st.in_flight || st.admitting || st.finished)
+  if (st.in_flight || st.admitting || st.finished || st.saving || st.stopped)
     return;
+  if (st.drained) {
+    finish_stop(self);
+    return;
+  }
   if (!st.started) {
     if (st.joiners.size() < st.opt.min_workers)
       return;
@@ -207,11 +272,133 @@ void remove_member(master_actor* self, const caf::actor_addr& who) {
   maybe_step(self);
 }
 
-caf::behavior master_fun(master_actor* self, job_master_options opt,
-                         runtime::runtime_services svc) {
+caf::error stopped_error(const master_state& st) {
+  return caf::make_error(training_errc::stopped,
+                         "stopped after " + std::to_string(st.progress.steps) + " steps");
+}
+
+// The state is saved: counters out, waiting callers told that the job stopped.
+void complete_stop(master_actor* self) {
+  auto& st = self->state;
+  st.saving = false;
+  st.stopped = true;
+  auto err = save_replica(self);
+  if (!err)
+    err = save_snapshot(self);
+  if (err) {
+    for (auto& rp : st.result_waiters)
+      rp.deliver(err);
+    st.result_waiters.clear();
+    return;
+  }
+  publish(self);
+  for (auto& rp : st.result_waiters)
+    rp.deliver(stopped_error(st));
+  st.result_waiters.clear();
+}
+
+void fail_stop(master_actor* self, caf::error err) {
+  auto& st = self->state;
+  st.saving = false;
+  for (auto& rp : st.result_waiters)
+    rp.deliver(err);
+  st.result_waiters.clear();
+}
+
+// The job drained: save what it holds. allreduce: a member's replica state (the committed
+// values; every member holds the same); ps: each shard's checkpoint file.
+void finish_stop(master_actor* self) {
+  auto& st = self->state;
+  if (st.saving || st.stopped)
+    return;
+  st.saving = true;
+  if (st.opt.kind == strategy::allreduce) {
+    if (st.members.empty()) {
+      complete_stop(self);
+      return;
+    }
+    self->request(st.members.front().handle, st.opt.request_timeout, train_get_state_atom::value)
+        .then(
+            [self](train_state& s) {
+              s.step = self->state.progress.steps;
+              self->state.saved = std::move(s);
+              complete_stop(self);
+            },
+            [self](caf::error& err) { fail_stop(self, err); });
+    return;
+  }
+  auto left = std::make_shared<size_t>(st.opt.shard_paths.size());
+  auto failed = std::make_shared<bool>(false);
+  if (*left == 0) {
+    complete_stop(self);
+    return;
+  }
+  for (auto& path : st.opt.shard_paths)
+    self->request(st.svc.names->get(path), st.opt.request_timeout, ps_checkpoint_atom::value)
+        .then(
+            [self, left, failed] {
+              if (--*left == 0 && !*failed)
+                complete_stop(self);
+            },
+            [self, failed, path](caf::error& err) {
+              if (*failed)
+                return;
+              *failed = true;
+              fail_stop(self,
+                        caf::make_error(training_errc::job_failed,
+                                        "shard " + path + " did not checkpoint: " + describe(err)));
+            });
+}
+
+// A stopping job: pauses the coordinator and asks it whether every issued batch is
+// acknowledged in its saved ledger, and whether the master saw every epoch end it sent (an
+// epoch that ended while draining reaches the master through a trainer). Until then, steps go
+// on and the poll repeats.
+void poll_drain(master_actor* self) {
+  auto& st = self->state;
+  if (st.drained || st.finished)
+    return;
+  auto coordinator = st.svc.names->get(st.opt.coordinator_path);
+  auto again = [self] {
+    self->delayed_send(self, self->state.opt.drain_poll, train_drain_atom::value);
+  };
+  if (!coordinator) {
+    again();
+    return;
+  }
+  self->request(coordinator, st.opt.request_timeout, ingest_pause_atom::value)
+      .then(
+          [self, again](ingest_status& s) {
+            auto& st = self->state;
+            if (st.drained || st.finished)
+              return;
+            // allreduce before the first step: nothing was committed, so nothing is
+            // acknowledged that the saved ledger could miss; issued batches return on resume.
+            bool idle = st.opt.kind == strategy::allreduce && !st.started;
+            if (!s.finished && s.epoch == st.epochs_seen.size() && (s.outstanding == 0 || idle)) {
+              st.drained = true;
+              if (st.opt.kind == strategy::ps || idle)
+                finish_stop(self);
+              else
+                maybe_step(self);
+              return;
+            }
+            again();
+          },
+          [again](caf::error&) { again(); });
+}
+
+caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::runtime_services svc,
+                         std::shared_ptr<runtime::snapshot_store> store, std::string key,
+                         std::optional<job_master_snapshot> restored,
+                         std::optional<train_state> replica) {
   self->state.opt = std::move(opt);
   self->state.svc = std::move(svc);
   self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
+  self->state.store = std::move(store);
+  self->state.key = std::move(key);
+  if (restored)
+    restore(self->state, std::move(*restored), std::move(replica));
   return {
       [self](train_hello_atom, train_hello& h) {
         auto& st = self->state;
@@ -248,6 +435,7 @@ caf::behavior master_fun(master_actor* self, job_master_options opt,
             st.progress.samples += r.samples;
             st.progress.loss = r.loss;
             publish(self);
+            save_snapshot(self);
           }
           return;
         }
@@ -267,12 +455,20 @@ caf::behavior master_fun(master_actor* self, job_master_options opt,
           st.progress.samples += r.samples;
           st.progress.loss = r.loss;
           publish(self);
+          // Saved with the commit: the trainers acknowledge its batches once they apply it.
+          save_snapshot(self);
           if (st.opt.save_every > 0 && st.progress.steps % st.opt.save_every == 0 &&
               !st.members.empty())
             self->request(st.members.front().handle, st.opt.request_timeout,
                           train_get_state_atom::value)
-                .then([self](train_state& s) { self->state.saved = std::move(s); },
-                      [](caf::error&) {});
+                .then(
+                    [self, at = st.progress.steps](train_state& s) {
+                      s.step = at;
+                      self->state.saved = std::move(s);
+                      if (!save_replica(self))
+                        save_snapshot(self);
+                    },
+                    [](caf::error&) {});
         }
         maybe_step(self);
       },
@@ -284,6 +480,7 @@ caf::behavior master_fun(master_actor* self, job_master_options opt,
         st.progress.ledger_samples += e.samples;
         st.progress.epoch = e.epoch + 1;
         if (e.last && !st.finished) {
+        save_snapshot(self);
           st.finished = true;
           st.progress.finished = true;
           publish(self);
@@ -291,8 +488,18 @@ caf::behavior master_fun(master_actor* self, job_master_options opt,
         }
       },
       [self](train_result_atom) -> caf::result<train_state> {
+      [self](train_stop_atom) {
+        auto& st = self->state;
+        if (st.stopping || st.finished)
+          return;
+        st.stopping = true;
+        self->send(self, train_drain_atom::value);
+      },
+      [self](train_drain_atom) { poll_drain(self); },
         auto& st = self->state;
         if (st.result)
+        if (st.stopped)
+          return stopped_error(st);
           return *st.result;
         auto rp = self->make_response_promise();
         st.result_waiters.push_back(rp);
@@ -304,8 +511,57 @@ caf::behavior master_fun(master_actor* self, job_master_options opt,
 } // namespace
 
 runtime::start_function job_master_start(job_master_options options) {
+std::string replica_key(const std::string& master_key) {
+  return master_key + "/replica";
+}
+
+caf::expected<std::vector<uint8_t>> encode_master_snapshot(const job_master_snapshot& snapshot) {
+  std::vector<char> buffer;
+  caf::binary_serializer sink{nullptr, buffer};
+  auto copy = snapshot;
+  if (auto err = sink(copy))
+    return err;
+  return std::vector<uint8_t>{buffer.begin(), buffer.end()};
+}
+
+caf::expected<job_master_snapshot> decode_master_snapshot(const std::vector<uint8_t>& bytes) {
+  std::vector<char> buffer{bytes.begin(), bytes.end()};
+  caf::binary_deserializer source{nullptr, buffer};
+  job_master_snapshot out;
+  if (auto err = source(out))
+    return caf::make_error(training_errc::bad_checkpoint,
+                           "the job master's snapshot does not decode");
+  if (out.format_version != job_master_snapshot{}.format_version)
+    return caf::make_error(training_errc::bad_checkpoint,
+                           "the job master's snapshot has layout version " +
+                               std::to_string(out.format_version));
+  return out;
+}
+
   return [options](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
-    return ctx.system.spawn(master_fun, options, ctx.services);
+    std::optional<job_master_snapshot> restored;
+    std::optional<train_state> replica;
+    if (ctx.snapshot) {
+      auto snap = decode_master_snapshot(ctx.snapshot->payload);
+      if (!snap)
+        return snap.error();
+      if (snap->fingerprint != options.fingerprint)
+        return caf::make_error(training_errc::bad_checkpoint,
+                               ctx.path + ": the snapshot is of another job (" + snap->fingerprint +
+                                   "; this one is " + options.fingerprint + ")");
+      if (snap->has_replica && ctx.snapshots) {
+        auto record = ctx.snapshots->load(replica_key(ctx.path));
+        if (!record)
+          return record.error();
+        if (!*record)
+          return caf::make_error(training_errc::bad_checkpoint,
+                                 ctx.path + ": the snapshot names a replica state that is missing");
+        replica = train_state{snap->replica_step, encoded_bundle{std::move((*record)->payload)}};
+      }
+      restored = std::move(*snap);
+    }
+    return ctx.system.spawn(master_fun, options, ctx.services, ctx.snapshots, ctx.path,
+                            std::move(restored), std::move(replica));
   };
 }
 

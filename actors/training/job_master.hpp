@@ -13,18 +13,33 @@
 //              push as a train_reduced for the progress accounting.
 // Progress goes to `listener` as train_progress after each committed step. The job finishes
 // with the ingest job's last epoch; (train_result_atom) then answers the final parameters and
-// buffers as a train_state. Thread safety: an actor.
+// buffers as a train_state.
+// Stop (train_stop_atom): the master pauses the coordinator (no new batches) and lets the job
+// drain — steps go on until every issued batch is committed and its acknowledgement saved in
+// the ledger, so nothing is half-applied and nothing is acknowledged but untrained. Then it
+// saves the state (allreduce: a member's replica state into its snapshot; ps: every shard
+// writes its checkpoint), publishes its counters and answers train_result with
+// training_errc::stopped.
+// Durability: with a snapshot store (the child spec's), the master saves a job_master_snapshot
+// (counters, started-step number, epochs seen) under its path after every committed step and
+// epoch end, and the newest replica state it fetched (every `save_every` steps and at a stop;
+// allreduce) under replica_key(path); a restarted master continues from both. A snapshot of
+// another job (fingerprint) is refused. Thread safety: an actor.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
 
 #include "actors/training/flat_optimizer.hpp"
 #include "actors/training/trainer.hpp"
+#include "messages/training.hpp"
 #include "runtime/child_spec.hpp"
 
 namespace dmlp::training {
@@ -51,7 +66,53 @@ struct job_master_options {
   std::vector<size_t> shard_sizes;
   /// Receives train_progress; may be invalid.
   caf::actor listener;
+  /// Registry path of the ingest coordinator (paused and polled when the job stops).
+  std::string coordinator_path;
+  /// Interval between polls of the coordinator while a stopping job drains. Default: 10 ms.
+  std::chrono::milliseconds drain_poll{10};
+  /// Identity of the job (model, sizes, strategy); a snapshot with another is refused.
+  /// Default: empty.
+  std::string fingerprint;
 };
+
+/// What a job master saves to its snapshot store (payload: CAF binary serialization of this
+/// struct; docs/formats/training-state.md).
+struct job_master_snapshot {
+  /// Layout version of this struct. Default: 1.
+  uint16_t format_version = 1;
+  /// job_master_options::fingerprint of the job that saved it.
+  std::string fingerprint;
+  /// Counters: steps, samples, epochs, times.
+  train_progress progress;
+  /// Started steps (allreduce step numbers).
+  uint64_t step = 0;
+  /// Ingest epochs whose end the master saw.
+  std::vector<uint64_t> epochs_seen;
+  /// Whether a replica state was saved under replica_key (allreduce).
+  bool has_replica = false;
+  /// Committed steps in that replica state.
+  uint64_t replica_step = 0;
+  /// Last clock of each PS trainer (staleness statistics).
+  std::map<std::string, uint64_t> clocks;
+  /// Saved by a stop (the job drained; replica is the state at the last step).
+  bool stopped = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_master_snapshot& x) {
+  return f(caf::meta::type_name("job_master_snapshot"), x.format_version, x.fingerprint, x.progress,
+           x.step, x.epochs_seen, x.has_replica, x.replica_step, x.clocks, x.stopped);
+}
+
+/// The snapshot-store key of the replica state saved by the master at `master_key` (payload:
+/// the state's TensorBundle bytes, messages/training.hpp train_state).
+std::string replica_key(const std::string& master_key);
+
+/// Bytes of a snapshot.
+caf::expected<std::vector<uint8_t>> encode_master_snapshot(const job_master_snapshot& snapshot);
+
+/// Parses a snapshot's bytes (training_errc::bad_checkpoint when they do not decode).
+caf::expected<job_master_snapshot> decode_master_snapshot(const std::vector<uint8_t>& bytes);
 
 /// A supervisor start function for the master.
 runtime::start_function job_master_start(job_master_options options);

@@ -51,6 +51,26 @@ struct shard_state {
 
 using shard_actor = caf::stateful_actor<shard_state>;
 
+// Writes the shard's state to its checkpoint file (periodically, and when a stopping job asks).
+caf::error write_checkpoint(shard_actor* self) {
+  auto& st = self->state;
+  if (st.opt.checkpoint_file.empty())
+    return caf::make_error(training_errc::invalid_option, "the shard has no checkpoint file");
+  ps_checkpoint ck;
+  ck.index = st.opt.index;
+  ck.version = st.version;
+  ck.rounds = st.gate->rounds();
+  ck.values = st.values;
+  ck.m = st.optimizer->first();
+  ck.v = st.optimizer->second();
+  ck.t = st.optimizer->steps();
+  ck.clocks = st.gate->clocks();
+  auto bytes = encode_checkpoint(ck);
+  if (!bytes)
+    return bytes.error();
+  return runtime::write_file_atomic(st.opt.checkpoint_file, *bytes);
+}
+
 void apply(shard_actor* self, const float* sum, float samples, double lr) {
   auto& st = self->state;
   if (samples <= 0)
@@ -67,21 +87,7 @@ void apply(shard_actor* self, const float* sum, float samples, double lr) {
   if (st.opt.checkpoint_every > 0 && !st.opt.checkpoint_file.empty() &&
       ++st.since_checkpoint >= st.opt.checkpoint_every) {
     st.since_checkpoint = 0;
-    ps_checkpoint ck;
-    ck.index = st.opt.index;
-    ck.version = st.version;
-    ck.rounds = st.gate->rounds();
-    ck.values = st.values;
-    ck.m = st.optimizer->first();
-    ck.v = st.optimizer->second();
-    ck.t = st.optimizer->steps();
-    ck.clocks = st.gate->clocks();
-    auto bytes = encode_checkpoint(ck);
-    if (!bytes) {
-      self->quit(bytes.error());
-      return;
-    }
-    if (auto err = runtime::write_file_atomic(st.opt.checkpoint_file, *bytes))
+    if (auto err = write_checkpoint(self))
       self->quit(err);
   }
 }
@@ -180,6 +186,11 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
         if (!p)
           return p.error();
         return std::move(*p);
+      },
+      [self](ps_checkpoint_atom) -> caf::result<void> {
+        if (auto err = write_checkpoint(self))
+          return err;
+        return caf::unit;
       },
       [self](ps_members& m) {
         self->state.gate->set_members(m.trainers);

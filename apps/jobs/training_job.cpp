@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "actors/training/ps_shard.hpp"
 #include "actors/training/replica.hpp"
 #include "actors/training/ring_schedule.hpp"
+#include "apps/jobs/job_state_dir.hpp"
 #include "messages/atoms.hpp"
 #include "messages/ingest_errors.hpp"
 #include "messages/training.hpp"
@@ -79,6 +81,12 @@ using listener_actor = caf::stateful_actor<listener_state>;
 void apply_event(listener_actor* self, const job_event& e) {
   auto& st = self->state;
   auto& names = *st.svc.names;
+  // run_training's wait for the result, and the master instance asked for it.
+  caf::response_promise result;
+  caf::actor_addr asked_master;
+  uint32_t master_lookups = 0;
+  bool looking_up = false;
+  bool stopping = false;
   switch (e.what) {
     case job_event::kind::kill_trainer: {
       auto members = names.list(pool_path + "/");
@@ -97,6 +105,10 @@ void apply_event(listener_actor* self, const job_event& e) {
     // Requests, not sends: the pool answers both, and an answer the listener did not ask for
     // would come back to the pool as an unexpected_message error that ends it (and every
     // trainer with it).
+    case job_event::kind::kill_master:
+      if (auto m = names.get(master_path))
+        self->send_exit(m, caf::exit_reason::kill);
+      break;
     case job_event::kind::add_worker:
       self->request(names.get(pool_path), std::chrono::seconds(30), start_child_atom::value,
                     trainer_id(st.next_worker++), caf::message{})
@@ -181,6 +193,49 @@ caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared
   st.shared = std::move(shared);
   st.svc = svc;
   st.events = opt.events;
+// Asks the current master for the job's result on run_training's behalf; a master restarted
+// by its supervisor is asked again (a killed master's pending answers are lost), and told to
+// stop when a stop was requested.
+void master_lost(listener_actor* self);
+
+void ask_master(listener_actor* self) {
+  auto& st = self->state;
+  auto master = st.svc.names->get(master_path);
+  if (!master || master.address() == st.asked_master) {
+    // With the supervisor's backoff a restart takes milliseconds; 30 s means it is gone.
+    if (++st.master_lookups > 1500) {
+      st.result.deliver(caf::make_error(training_errc::job_failed, "the job master is gone"));
+      return;
+    }
+    self->delayed_send(self, std::chrono::milliseconds(20), train_retry_atom::value);
+    return;
+  }
+  st.master_lookups = 0;
+  st.looking_up = false;
+  st.asked_master = master.address();
+  self->monitor(master);
+  if (st.stopping)
+    self->send(master, train_stop_atom::value);
+  self->request(master, caf::infinite, train_result_atom::value)
+      .then([self](train_state& s) { self->state.result.deliver(std::move(s)); },
+            [self](caf::error& err) {
+              if (err == caf::sec::request_receiver_down)
+                master_lost(self);
+              else
+                self->state.result.deliver(std::move(err));
+            });
+}
+
+// The asked master died (its down message, or the request bounced): look for the instance its
+// supervisor starts, once.
+void master_lost(listener_actor* self) {
+  auto& st = self->state;
+  if (st.looking_up || !st.result.pending())
+    return;
+  st.looking_up = true;
+  ask_master(self);
+}
+
   std::stable_sort(st.events.begin(), st.events.end(),
                    [](const job_event& a, const job_event& b) { return a.at_step < b.at_step; });
   st.next_worker = opt.workers;
@@ -194,7 +249,23 @@ caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared
           std::lock_guard<std::mutex> guard{st.shared->mtx};
           if (!st.shared->stepped && p.steps > 0) {
             st.shared->stepped = true;
+  self->set_down_handler([self](caf::down_msg& dm) {
+    if (dm.source == self->state.asked_master)
+      master_lost(self);
+  });
             st.shared->first_step = std::chrono::steady_clock::now();
+      [self](train_result_atom) -> caf::result<train_state> {
+        self->state.result = self->make_response_promise();
+        ask_master(self);
+        return self->state.result;
+      },
+      [self](train_retry_atom) { ask_master(self); },
+      [self](train_stop_atom) {
+        auto& st = self->state;
+        st.stopping = true;
+        if (auto master = st.svc.names->get(master_path))
+          self->send(master, train_stop_atom::value);
+      },
           }
           // What the master publishes while the tree stops (members leaving) is no result.
           if (!st.shared->last.finished)
@@ -245,6 +316,39 @@ std::shared_ptr<const ingest::dataset_content> subset(const ingest::dataset_cont
   return out;
 }
 
+// What a job's saved state must match to be resumed: everything that shapes the parameters,
+// the ledger or the shards.
+std::string fingerprint_of(const job_options& o, size_t values, uint64_t samples) {
+  auto text = "model=" + o.model + " strategy=" + (o.kind == strategy::ps ? "ps" : "allreduce") +
+              " values=" + std::to_string(values) + " samples=" + std::to_string(samples) +
+              " batch_size=" + std::to_string(o.batch_size) + " epochs=" +
+              std::to_string(o.epochs) + " seed=" + std::to_string(o.seed) +
+              " optimizer=" + o.optimizer.kind;
+  if (o.kind == strategy::ps)
+    text += " ps_shards=" + std::to_string(o.ps_shards);
+  return text;
+}
+
+// Moves what the stopped job's children saved in memory to its state directory.
+caf::error save_stopped(job_state_dir& dir, runtime::snapshot_store& ledger_store,
+                        runtime::snapshot_store& master_store) {
+  auto ledger = ledger_store.load(coordinator_path);
+  if (!ledger)
+    return ledger.error();
+  auto master = master_store.load(master_path);
+  if (!master)
+    return master.error();
+  if (!*ledger || !*master)
+    return caf::make_error(training_errc::job_failed, "the stopped job saved no state");
+  auto replica = master_store.load(replica_key(master_path));
+  if (!replica)
+    return replica.error();
+  std::optional<std::vector<uint8_t>> replica_payload;
+  if (*replica)
+    replica_payload = std::move((*replica)->payload);
+  return dir.save((*ledger)->payload, replica_payload, (*master)->payload);
+}
+
 } // namespace
 
 caf::error validate(const job_options& o) {
@@ -263,6 +367,8 @@ caf::error validate(const job_options& o) {
     return bad("--batch-size must be at least 1");
   if (o.optimizer.kind != "adam" && o.optimizer.kind != "sgd")
     return bad("optimizer must be adam or sgd");
+  if (o.stop && o.state_dir.empty())
+    return bad("a stoppable job needs a state directory");
   return {};
 }
 
@@ -330,7 +436,6 @@ caf::expected<job_report> run_training(const job_options& options) {
   cdopt.ledger.batch_size = opt.batch_size;
   cdopt.ledger.seed = opt.seed;
   cdopt.ledger.max_epochs = opt.epochs;
-  auto ledger_store = std::make_shared<runtime::memory_snapshot_store>();
 
   runtime::supervisor_spec root{root_name, runtime::strategy::one_for_one};
   root.with_intensity(1000, std::chrono::seconds(10));
@@ -342,7 +447,7 @@ caf::expected<job_report> run_training(const job_options& options) {
   std::string ckpt_dir;
   std::string temporary_ckpt_dir;
   if (opt.kind == strategy::ps) {
-    ckpt_dir = opt.checkpoint_dir;
+    ckpt_dir = state_dir ? state_dir->directory() : opt.checkpoint_dir;
     if (ckpt_dir.empty() && opt.out_dir.empty()) {
       // One directory per job: jobs may run concurrently in one process.
       static std::atomic<uint64_t> jobs_started{0};
@@ -355,7 +460,7 @@ caf::expected<job_report> run_training(const job_options& options) {
     }
     std::error_code ec;
     fs::create_directories(ckpt_dir, ec);
-    for (uint32_t i = 0; i < opt.ps_shards; ++i)
+    for (uint32_t i = 0; i < opt.ps_shards && !resumed; ++i)
       fs::remove(fs::path{ckpt_dir} / ("ps-" + std::to_string(i) + ".ckpt"), ec);
     runtime::supervisor_spec ps{"ps", runtime::strategy::one_for_one};
     ps.with_intensity(1000, std::chrono::seconds(10));
@@ -384,9 +489,37 @@ caf::expected<job_report> run_training(const job_options& options) {
   mo.batch_size = opt.batch_size;
   mo.optimizer = opt.optimizer;
   mo.shard_paths = shard_paths;
+  // A stopped job's state comes back through the stores its children restore from.
+  auto ledger_store = std::make_shared<runtime::memory_snapshot_store>();
+  auto master_store = std::make_shared<runtime::memory_snapshot_store>();
+  auto fingerprint = fingerprint_of(opt, initial.size(), content->train.count);
+  std::optional<job_state_dir> state_dir;
+  bool resumed = false;
+  if (!opt.state_dir.empty()) {
+    std::vector<size_t> sizes;
+    if (opt.kind == strategy::ps)
+      for (uint32_t i = 0; i < opt.ps_shards; ++i)
+        sizes.push_back(chunk_range(initial.size(), opt.ps_shards, i).size());
+    state_dir.emplace(opt.state_dir, master_path, coordinator_path, sizes);
+    auto stopped = state_dir->load(fingerprint);
+    if (!stopped)
+      return stopped.error();
+    if (*stopped) {
+      ledger_store->save(coordinator_path, std::move((*stopped)->ledger_payload));
+      if ((*stopped)->replica_payload)
+        master_store->save(replica_key(master_path), std::move(*(*stopped)->replica_payload));
+      master_store->save(master_path, std::move((*stopped)->master_payload));
+      resumed = true;
+    } else {
+      state_dir->clear();
+    }
+  }
+
   mo.shard_sizes = shard_sizes;
   mo.listener = listener;
-  root.add(runtime::worker("master", job_master_start(mo)));
+  mo.coordinator_path = coordinator_path;
+  mo.fingerprint = fingerprint;
+  root.add(runtime::worker("master", job_master_start(mo)).with_snapshots(master_store));
 
   trainer_options to;
   to.architecture = opt.model;
@@ -419,9 +552,8 @@ caf::expected<job_report> run_training(const job_options& options) {
                   caf::message{})
         .receive([](caf::actor&) {}, [&](caf::error& err) { failure = err; });
   job_report report;
-  auto master = svc.names->get(master_path);
-  if (!failure && master)
-    self->request(master, opt.timeout, train_result_atom::value)
+  if (!failure)
+    self->request(listener, opt.timeout, train_result_atom::value)
         .receive(
             [&](train_state& s) {
               auto st = decode_state(s.data, initial.size());
@@ -430,9 +562,14 @@ caf::expected<job_report> run_training(const job_options& options) {
               else
                 failure = st.error();
             },
-            [&](caf::error& err) { failure = err; });
-  else if (!failure)
-    failure = caf::make_error(training_errc::job_failed, "job master did not start");
+            [&](caf::error& err) {
+              if (err == training_errc::stopped)
+                report.stopped = true;
+              else
+                failure = err;
+            });
+  if (opt.stop)
+    opt.stop->on_stop(nullptr);
   auto end = std::chrono::steady_clock::now();
   self->send_exit(tree, caf::exit_reason::user_shutdown);
   self->send_exit(listener, caf::exit_reason::kill);
@@ -487,3 +624,14 @@ caf::expected<job_report> run_training(const job_options& options) {
 }
 
 } // namespace dmlp::training
+  // The resumed state is in the stores now; a crash from here on must not resume it again.
+  if (resumed && !failure)
+    state_dir->consume();
+  if (opt.stop)
+    opt.stop->on_stop([listener] { caf::anon_send(listener, train_stop_atom::value); });
+  if (!failure && report.stopped)
+    failure = save_stopped(*state_dir, *ledger_store, *master_store);
+  else if (!failure && state_dir)
+    state_dir->clear();
+  if (report.stopped)
+    return report;

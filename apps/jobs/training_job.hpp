@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "actors/training/consistency_gate.hpp"
 #include "actors/training/flat_optimizer.hpp"
 #include "actors/training/trainer.hpp"
+#include "apps/jobs/stop_token.hpp"
 
 namespace dmlp::training {
 
@@ -37,6 +39,8 @@ struct job_event {
     kill_shard,
     /// Kill the ingest coordinator (restarted from its ledger).
     kill_coordinator,
+    /// Kill the job master (restarted from its snapshot).
+    kill_master,
     /// Add a trainer to the pool.
     add_worker,
     /// Remove a trainer from the pool.
@@ -100,6 +104,13 @@ struct job_options {
   std::chrono::milliseconds timeout{6 * 3600 * 1000};
   /// Events to apply during the run, by step.
   std::vector<job_event> events;
+  /// Stop request: when triggered, the job stops at a step boundary, saves its state to
+  /// `state_dir` and run_training returns a report with `stopped`. Default: none.
+  std::shared_ptr<stop_token> stop;
+  /// Job state directory: a stopped job leaves its state here (master snapshot, ingest ledger,
+  /// PS checkpoints; docs/formats/training-state.md) and a later run with the same options
+  /// resumes from it; a finished job removes it. A stop needs one. Default: empty (none).
+  std::string state_dir;
   /// Compare the replicas' states after every committed step (allreduce; slow). Default: false.
   bool verify_replicas = false;
   /// Called with (steps, epoch, loss, samples, workers) after each committed step.
@@ -129,6 +140,8 @@ struct job_report {
   uint64_t epoch_samples = 0;
   /// Training wall time in seconds.
   double seconds = 0;
+  /// Whether the job stopped on request (its state is in state_dir) rather than finished.
+  bool stopped = false;
   /// Summed seconds computing gradients, over all trainers.
   double compute_s = 0;
   /// Summed seconds exchanging gradients or parameters, over all trainers.
@@ -155,7 +168,10 @@ struct job_report {
 /// Checks options for consistency (training_errc::invalid_option with the offending flag).
 caf::error validate(const job_options& options);
 
-/// Runs one job to completion.
+/// Runs one job to completion, or until `options.stop` is triggered (report.stopped). With a
+/// state_dir that holds a stopped job's state, resumes that job; a state dir that is corrupt
+/// or of another job (model, sizes, strategy) is an error (training_errc::bad_checkpoint) and
+/// is left as it is.
 caf::expected<job_report> run_training(const job_options& options);
 
 } // namespace dmlp::training

@@ -191,13 +191,15 @@ struct train_progress {
   uint64_t max_staleness = 0;
   /// Whether the job finished.
   bool finished = false;
+  /// allreduce: steps aborted because a member was lost mid-step (their work is redone).
+  uint64_t aborted_steps = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, train_progress& x) {
   return f(caf::meta::type_name("train_progress"), x.steps, x.epoch, x.loss, x.samples, x.workers,
            x.ledger_samples, x.epochs_done, x.compute_ns, x.comm_ns, x.wait_ns, x.max_staleness,
-           x.finished);
+           x.finished, x.aborted_steps);
 }
 
 } // namespace dmlp

@@ -267,6 +267,7 @@ void remove_member(master_actor* self, const caf::actor_addr& who) {
     for (auto& m : st.members)
       self->send(m.handle, train_abort_atom::value, st.step);
     st.in_flight = false;
+    ++st.progress.aborted_steps;
   }
   publish(self);
   maybe_step(self);

@@ -151,6 +151,8 @@ struct job_report {
   /// PS: the largest staleness of a shard's answer (pusher's clock minus the slowest live
   /// member's) during the job.
   uint64_t max_staleness = 0;
+  /// allreduce: steps aborted because a member was lost mid-step (their work was redone).
+  uint64_t aborted_steps = 0;
   /// The saved model version (0 when not saved).
   uint32_t version = 0;
   /// Replica comparisons made (verify_replicas).

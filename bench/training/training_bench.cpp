@@ -8,7 +8,8 @@
 //                        computing, exchanging and waiting for batches; the rest is overhead
 //                        between steps (master round trips, applying updates)
 //   rss_ratio            peak RSS of a 1-worker training process ÷ a plain libtorch loop's,
-//                        each in a forked child (target ≤ 1.2)
+//                        each in a forked child (target ≤ 1.2; bench_memory measures the same
+//                        in freshly executed processes)
 // Run: build/bin/bench/training_bench [--samples N] [--reps R] [--json]
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -22,11 +23,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
-#include "actors/ingest/dataset.hpp"
-#include "actors/models/model_registry.hpp"
 #include "apps/jobs/training_job.hpp"
+#include "bench/training/plain_loop.hpp"
 
 using namespace dmlp;
 
@@ -37,36 +36,10 @@ double median(std::vector<double> xs) {
   return xs.empty() ? 0 : xs[xs.size() / 2];
 }
 
-// One epoch of the book's recipe in plain libtorch: no actors, no messages.
+// One pass of the book's recipe in plain libtorch (0 when the data cannot be read).
 double plain_loop(uint64_t samples, int threads) {
-  auto source = ingest::make_dataset({});
-  if (!source)
-    return 0;
-  auto loaded = (*source)->load(preprocessing{});
-  if (!loaded)
-    return 0;
-  auto& train = loaded->train;
-  samples = std::min<uint64_t>(samples, train.count);
-  torch::set_num_threads(threads);
-  torch::manual_seed(1);
-  auto model = *models::model_registry::global().create("cnn");
-  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
-  auto images = torch::from_blob(const_cast<float*>(train.pixels.data()),
-                                 {static_cast<int64_t>(samples), 1, 28, 28}, torch::kFloat32);
-  auto labels = torch::from_blob(const_cast<uint8_t*>(train.labels.data()),
-                                 {static_cast<int64_t>(samples)}, torch::kUInt8)
-                    .to(torch::kInt64);
-  auto start = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < static_cast<int64_t>(samples); i += 64) {
-    auto n = std::min<int64_t>(64, samples - i);
-    opt.zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(model->forward(images.narrow(0, i, n)),
-                                                     labels.narrow(0, i, n));
-    loss.backward();
-    opt.step();
-  }
-  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return samples / secs;
+  auto rate = bench::plain_training_loop("cnn", samples, threads);
+  return rate ? *rate : 0.0;
 }
 
 training::job_report job_run(training::strategy kind, uint32_t workers, uint64_t samples) {

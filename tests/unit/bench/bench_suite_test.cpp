@@ -59,6 +59,16 @@ const std::map<std::string, std::string> canned_outputs{
      R"("vs_plain_allreduce":1.2,"one_worker_img_s_ps":1000.0,"two_workers_img_s_ps":1500.0,)"
      R"("scaling_ps":0.75,"vs_plain_ps":0.94,"plain_2_threads_img_s":1600.0})"
      "\n"},
+    {"recovery",
+     "allreduce: recovery 120 ms = 3.0 steps after a trainer kill\n"
+     R"({"samples":2560,"workers":2,"allreduce":{"step_ms_median":40.0,"trainer_kills":2,)"
+     R"("steps_redone":2.0,"recovery_ms_median":120.0,"recovery_steps_median":3.0},)"
+     R"("ps":{"step_ms_median":20.0,"trainer_kills":2,"steps_redone":0.0,)"
+     R"("recovery_ms_median":30.0,"recovery_steps_median":1.5}})"
+     "\n"},
+    {"memory",
+     R"({"steps":60,"reps":1,"rss_dmlp_kib":420000,"rss_plain_kib":400000,"rss_ratio":1.05})"
+     "\n"},
     {"cluster",
      R"({"bench":"cluster","trials":1,"kill9_detect_ms_median":60.0,"kill9_detect_ms_p99":60.0,)"
      R"("freeze_detect_ms_median":1300.0,"freeze_detect_ms_p99":1300.0,"down_after_ms":1200,)"
@@ -100,8 +110,9 @@ TEST(bench_suite, the_catalog_covers_every_benchmark_of_the_project) {
   std::vector<std::string> names;
   for (const auto& spec : bench_catalog())
     names.push_back(spec.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"runtime", "ingest", "metadata", "workflow", "serving",
-                                             "training", "cluster", "scheduler"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"runtime", "ingest", "metadata", "workflow", "serving",
+                                      "training", "recovery", "memory", "cluster", "scheduler"}));
 }
 
 TEST(bench_suite, every_row_of_every_benchmark_is_complete_on_its_programs_output) {

@@ -43,7 +43,7 @@ struct bench_metric_spec {
 /// One benchmark program of the suite.
 struct bench_spec {
   /// Suite name (`--only NAME`): runtime, ingest, metadata, workflow, serving, training,
-  /// recovery, memory, cluster, scheduler.
+  /// allreduce, recovery, memory, cluster, scheduler.
   std::string name;
   /// Executable name in build/bin/bench.
   std::string program;

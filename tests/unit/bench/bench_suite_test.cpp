@@ -59,6 +59,21 @@ const std::map<std::string, std::string> canned_outputs{
      R"("vs_plain_allreduce":1.2,"one_worker_img_s_ps":1000.0,"two_workers_img_s_ps":1500.0,)"
      R"("scaling_ps":0.75,"vs_plain_ps":0.94,"plain_2_threads_img_s":1600.0})"
      "\n"},
+    {"allreduce", "2   373 KB  dmlp      2.000     2.500       0.19       0.19\n"
+                  R"({"p2_373kb":{"ranks":2,"dmlp_ms":2.0,"gloo_ms":4.0,"dmlp_over_gloo":0.5,)"
+                  R"("dmlp_busbw_gbs":1.0,"tcp_busbw_gbs":2.0,"dmlp_busbw_over_tcp":0.5},)"
+                  R"("p2_4mib":{"ranks":2,"dmlp_ms":2.0,"gloo_ms":4.0,"dmlp_over_gloo":0.5,)"
+                  R"("dmlp_busbw_gbs":1.0,"tcp_busbw_gbs":2.0,"dmlp_busbw_over_tcp":0.5},)"
+                  R"("p2_16mib":{"ranks":2,"dmlp_ms":2.0,"gloo_ms":4.0,"dmlp_over_gloo":0.5,)"
+                  R"("dmlp_busbw_gbs":1.0,"tcp_busbw_gbs":2.0,"dmlp_busbw_over_tcp":0.5},)"
+                  R"("p4_373kb":{"ranks":4,"dmlp_ms":2.0,"gloo_ms":4.0,"dmlp_over_gloo":0.5,)"
+                  R"("dmlp_busbw_gbs":1.0,"tcp_busbw_gbs":2.0,"dmlp_busbw_over_tcp":0.5},)"
+                  R"("p4_4mib":{"ranks":4,"dmlp_ms":2.0,"gloo_ms":4.0,"dmlp_over_gloo":0.5,)"
+                  R"("dmlp_busbw_gbs":1.0,"tcp_busbw_gbs":2.0,"dmlp_busbw_over_tcp":0.5},)"
+                  R"("p4_16mib":{"ranks":4,"dmlp_ms":2.0,"gloo_ms":4.0,"dmlp_over_gloo":0.5,)"
+                  R"("dmlp_busbw_gbs":1.0,"tcp_busbw_gbs":2.0,"dmlp_busbw_over_tcp":0.5},)"
+                  R"("rows":6,"worst_dmlp_over_gloo":0.5})"
+                  "\n"},
     {"recovery",
      "allreduce: recovery 120 ms = 3.0 steps after a trainer kill\n"
      R"({"samples":2560,"workers":2,"allreduce":{"step_ms_median":40.0,"trainer_kills":2,)"
@@ -110,9 +125,9 @@ TEST(bench_suite, the_catalog_covers_every_benchmark_of_the_project) {
   std::vector<std::string> names;
   for (const auto& spec : bench_catalog())
     names.push_back(spec.name);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"runtime", "ingest", "metadata", "workflow", "serving",
-                                      "training", "recovery", "memory", "cluster", "scheduler"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"runtime", "ingest", "metadata", "workflow", "serving",
+                                             "training", "allreduce", "recovery", "memory",
+                                             "cluster", "scheduler"}));
 }
 
 TEST(bench_suite, every_row_of_every_benchmark_is_complete_on_its_programs_output) {

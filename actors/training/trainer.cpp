@@ -618,7 +618,9 @@ runtime::start_function trainer_start(trainer_options options) {
     std::string id = ctx.id;
     if (ctx.args.match_elements<std::string>())
       id = ctx.args.get_as<std::string>(0);
-    return ctx.system.spawn(trainer_fun, options, id, ctx.services);
+    // A trainer computes for milliseconds at a time: on its own thread it never holds up the
+    // coordinator, the master or the other trainers' messages on the shared scheduler threads.
+    return ctx.system.spawn<caf::detached>(trainer_fun, options, id, ctx.services);
   };
 }
 

@@ -7,9 +7,13 @@
 // machine's cores and memory) and runs the job. With --seeds it talks to the cluster's
 // scheduler, which the head node (the dmlp-node started without seeds) hosts under the name
 // "scheduler". A job with a `training:` section is owner-run: this process waits for the grant,
-// runs the training (run_training, as `dmlp train` does) and reports the job finished. A job
-// without one is role-run: the scheduler spawns its roles on the cluster's nodes with `args`.
+// runs the training (run_training, as `dmlp train` does) and reports the job finished; when the
+// scheduler preempts it, the training stops at a step boundary, checkpoints to the job's state
+// directory, and resumes from it at the next grant. A job without one is role-run: the
+// scheduler spawns its roles on the cluster's nodes with `args`.
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -24,6 +28,7 @@
 #include "actors/training/errors.hpp"
 #include "apps/dmlp/command.hpp"
 #include "apps/jobs/training_job.hpp"
+#include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "messages/scheduler.hpp"
 #include "messages/type_ids.hpp"
@@ -204,10 +209,61 @@ caf::expected<caf::actor> cluster_scheduler(caf::actor_system& sys, const std::s
   return sched;
 }
 
+// One training run of an owner-run job on its own thread (the owner keeps answering the
+// scheduler meanwhile); it tells `owner` with train_result_atom when run_training returned.
+class training_run {
+public:
+  training_run(const caf::actor& owner, training::job_options job, const std::string& id) {
+    job.stop = token_;
+    // The first report of a run is its (restored) counters; the next one is its first step.
+    job.on_progress = [id, first = std::make_shared<int64_t>(-1)](uint64_t steps, uint64_t, double,
+                                                                  uint64_t, uint32_t) {
+      if (*first < 0) {
+        *first = static_cast<int64_t>(steps);
+      } else if (*first != INT64_MAX && static_cast<int64_t>(steps) > *first) {
+        *first = INT64_MAX;
+        std::cerr << "job " << id << " training (step " << steps << ")" << std::endl;
+      }
+    };
+    thread_ = std::thread{[this, owner, job] {
+      report_ = training::run_training(job);
+      caf::anon_send(owner, train_result_atom::value);
+    }};
+  }
+
+  ~training_run() {
+    token_->request_stop();
+    if (thread_.joinable())
+      thread_.join();
+  }
+
+  /// Asks the training to stop at a step boundary and save its state.
+  void stop() { token_->request_stop(); }
+
+  /// The outcome, once the owner got train_result_atom.
+  caf::expected<training::job_report> finish() {
+    thread_.join();
+    return std::move(report_);
+  }
+
+private:
+  std::shared_ptr<training::stop_token> token_ = std::make_shared<training::stop_token>();
+  caf::expected<training::job_report> report_{caf::error{}};
+  std::thread thread_;
+};
+
+// Where an owner-run job keeps its state between a preemption and the next grant.
+std::string state_dir_of(const training::job_options& job, const std::string& id) {
+  auto name = "dmlp-job-" + id + "-" + std::to_string(::getpid());
+  auto base = job.out_dir.empty() ? std::filesystem::temp_directory_path()
+                                  : std::filesystem::path{job.out_dir};
+  return (base / name).string();
+}
+
 // Submits `file` owned by a scoped actor, waits for the grant, runs the training, reports it
-// finished. Preemptions that arrive before the training starts are answered at once; the
-// training itself cannot be interrupted (run_training has no stop hook), so one that arrives
-// while it runs is answered when it ends, and the scheduler's grace period applies.
+// finished. A preemption that arrives before the training runs is answered at once; one that
+// arrives while it runs stops it at a step boundary, is answered once the state is saved, and
+// the training resumes from that state at the next grant. A cancel stops the training too.
 int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, bool json) {
   caf::scoped_actor self{sys};
   std::string id;
@@ -219,24 +275,65 @@ int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, b
   if (failure)
     return fail("submit", describe(failure));
   std::cerr << "job " << id << " submitted\n";
+  auto job = *file.training;
+  job.state_dir = state_dir_of(job, id);
+  std::error_code ec;
+  std::filesystem::remove_all(job.state_dir, ec);
   std::optional<scheduler::job_grant> grant;
+  std::vector<scheduler::placement> placements;
+  std::unique_ptr<training_run> run;
+  std::optional<caf::response_promise> preempt_answer;
+  std::optional<training::job_report> report;
   uint32_t preemptions = 0;
   bool cancelled = false;
   std::string last_reason;
-  while (!grant && !cancelled && !failure) {
+  while (!report && !failure && !(cancelled && !run)) {
     bool quiet = false;
     self->receive(
         [&](scheduler::job_grant& g) {
-          if (g.job == id)
-            grant = std::move(g);
+          if (g.job != id)
+            return;
+          placements = g.placements;
+          if (run || grant)
+            return;
+          grant = std::move(g);
+          std::cerr << "job " << id << " granted: " << placements_text(placements) << "\n";
+          run = std::make_unique<training_run>(self, job, id);
         },
-        [&](sched_preempt_atom, const std::string& job) {
+        [&](sched_preempt_atom, const std::string& job_id) {
           ++preemptions;
-          return job;
+          if (!run) {
+            grant.reset();
+            self->make_response_promise().deliver(job_id);
+            return;
+          }
+          preempt_answer = self->make_response_promise();
+          run->stop();
         },
-        [&](sched_cancel_atom, const std::string&) { cancelled = true; },
+        [&](sched_cancel_atom, const std::string&) {
+          cancelled = true;
+          if (run)
+            run->stop();
+        },
+        [&](train_result_atom) {
+          auto outcome = run->finish();
+          run.reset();
+          if (!outcome) {
+            failure = outcome.error();
+          } else if (!outcome->stopped) {
+            report = std::move(*outcome);
+          } else if (!cancelled) {
+            std::cerr << "job " << id << " preempted: checkpointed at step " << outcome->steps
+                      << ", waiting for capacity" << std::endl;
+            grant.reset();
+          }
+          if (preempt_answer) {
+            preempt_answer->deliver(id);
+            preempt_answer.reset();
+          }
+        },
         caf::after(2s) >> [&] { quiet = true; });
-    if (!quiet)
+    if (!quiet || grant)
       continue;
     // Still waiting: say why when it changes, and give up on a job no node can ever hold.
     self->request(sched, 10s, sched_list_atom::value)
@@ -252,32 +349,34 @@ int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, b
     if (!failure && last_reason.rfind("infeasible", 0) == 0)
       failure = caf::make_error(scheduler::scheduler_errc::invalid_job, last_reason);
   }
-  if (failure) {
-    self->send(sched, sched_cancel_atom::value, id);
-    return fail("submit", describe(failure));
-  }
+  run.reset();
+  std::filesystem::remove_all(job.state_dir, ec);
   if (cancelled)
     return fail("submit", "job " + id + " was cancelled");
-  std::cerr << "job " << id << " granted: " << placements_text(grant->placements) << "\n";
-  auto job = *file.training;
-  auto report = training::run_training(job);
+  if (failure) {
+    self->send(sched, sched_cancel_atom::value, id);
+    return fail("submit", "job " + id + ": " + describe(failure));
+  }
   scheduler::job_status final_status;
+  caf::error unfinished;
   self->request(sched, 10s, sched_finish_atom::value, id)
       .receive([&](scheduler::job_status& s) { final_status = std::move(s); },
-               [&](caf::error& err) { failure = err; });
-  if (!report)
-    return fail("submit", "job " + id + ": " + describe(report.error()));
-  if (failure)
+               [&](caf::error& err) { unfinished = err; });
+  if (unfinished)
     std::cerr << "dmlp jobs submit: job " << id
-              << " ran, but the scheduler did not take its end: " << describe(failure) << "\n";
+              << " ran, but the scheduler did not take its end: " << describe(unfinished) << "\n";
   std::cout << "job " << id << " finished: " << job.model << " test accuracy "
             << report->test_accuracy << ", " << report->samples_trained << " samples trained ("
-            << job.epochs << " epochs of " << report->epoch_samples << ")\n";
+            << job.epochs << " epochs of " << report->epoch_samples << ")";
+  if (preemptions > 0)
+    std::cout << ", preempted " << preemptions << (preemptions == 1 ? " time" : " times");
+  std::cout << "\n";
   if (json)
     std::cout << nlohmann::json{{"id", id},
                                 {"state", "finished"},
-                                {"placements", placements_json(grant->placements)},
-                                {"preemptions", failure ? preemptions : final_status.preemptions},
+                                {"placements", placements_json(placements)},
+                                {"preemptions",
+                                 unfinished ? preemptions : final_status.preemptions},
                                 {"epochs", job.epochs},
                                 {"epoch_samples", report->epoch_samples},
                                 {"samples_trained", report->samples_trained},

@@ -146,6 +146,8 @@ using cl_spawn_atom = caf::atom_constant<caf::atom("clspawn")>;
 using cl_reg_atom = caf::atom_constant<caf::atom("clreg")>;
 /// Resolve a name of the cluster registry (name; replies caf::actor).
 using cl_resolve_atom = caf::atom_constant<caf::atom("clresolve")>;
+/// Ask a name directory for the names under a prefix (replies std::vector<cluster_name>).
+using lookup_names_atom = caf::atom_constant<caf::atom("lookupname")>;
 /// Subscribe an actor to membership_events.
 using cl_sub_atom = caf::atom_constant<caf::atom("clsub")>;
 /// A node leaves on purpose (name, epoch).
@@ -183,8 +185,6 @@ using train_result_atom = caf::atom_constant<caf::atom("trresult")>;
 using train_retry_atom = caf::atom_constant<caf::atom("trretry")>;
 /// Ask a parameter-server shard for its slice (replies ps_params).
 using ps_pull_atom = caf::atom_constant<caf::atom("pspull")>;
-
-// -- scheduler protocol (messages/scheduler.hpp) ----------------------------------------------
 /// Ask a parameter-server shard to write its checkpoint now (replies void).
 using ps_checkpoint_atom = caf::atom_constant<caf::atom("psckpt")>;
 /// Ask a job master to stop the job at a step boundary and save its state; train_result then
@@ -192,6 +192,8 @@ using ps_checkpoint_atom = caf::atom_constant<caf::atom("psckpt")>;
 using train_stop_atom = caf::atom_constant<caf::atom("trstop")>;
 /// Internal: a stopping job master asks its coordinator again whether the job drained.
 using train_drain_atom = caf::atom_constant<caf::atom("trdrain")>;
+
+// -- scheduler protocol (messages/scheduler.hpp) ----------------------------------------------
 
 /// Submit a job_submission to the scheduler (replies the job id).
 using sched_submit_atom = caf::atom_constant<caf::atom("scsubmit")>;

@@ -111,10 +111,19 @@ struct spawn_request {
   std::string args;
   /// The requesting supervisor: the child is killed when it is lost.
   caf::actor owner;
+  /// Names of the requesting node under `names_prefix` at request time (supervision paths of
+  /// the child's peers), so that the child can find them from its first message on.
+  std::vector<cluster_name> names;
+  /// Prefix of the shared names; empty = none shared.
+  std::string names_prefix;
+  /// Answers (lookup_names_atom, prefix) on the requesting node: the hosting node refreshes the
+  /// shared names from it while the child lives (runtime/cluster/shared_names.hpp).
+  caf::actor directory;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, spawn_request& x) {
-  return f(caf::meta::type_name("spawn_request"), x.role, x.path, x.args, x.owner);
+  return f(caf::meta::type_name("spawn_request"), x.role, x.path, x.args, x.owner, x.names,
+           x.names_prefix, x.directory);
 }
 
 /// A role actor a node hosts for a supervisor.

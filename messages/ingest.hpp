@@ -107,10 +107,14 @@ struct ingest_ack {
   uint64_t batch = 0;
   /// Credits granted along with the acknowledgement (usually 1). Default: 0.
   uint32_t credits = 0;
+  /// Sent on the trainer's behalf (the job master with a commit), not by the trainer: the
+  /// sender is not where the trainer's batches go. Default: false.
+  bool on_behalf = false;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_ack& x) {
-  return f(caf::meta::type_name("ingest_ack"), x.trainer, x.epoch, x.batch, x.credits);
+  return f(caf::meta::type_name("ingest_ack"), x.trainer, x.epoch, x.batch, x.credits,
+           x.on_behalf);
 }
 
 /// One batch (coordinator → trainer, or the reply to ingest_test_request).

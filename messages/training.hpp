@@ -112,11 +112,16 @@ struct train_reduced {
   uint64_t wait_ns = 0;
   /// PS: the smallest `slowest` of the shards' answers to this push.
   uint64_t slowest = 0;
+  /// allreduce: whether the trainer's gradient came from a batch (else it added zeros).
+  bool has_batch = false;
+  /// allreduce: that batch's epoch and id, which the master acknowledges with the commit.
+  uint64_t batch_epoch = 0;
+  uint64_t batch = 0;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, train_reduced& x) {
   return f(caf::meta::type_name("train_reduced"), x.trainer, x.step, x.samples, x.loss,
-           x.compute_ns, x.comm_ns, x.wait_ns, x.slowest);
+           x.compute_ns, x.comm_ns, x.wait_ns, x.slowest, x.has_batch, x.batch_epoch, x.batch);
 }
 
 /// Gradients of one parameter-server shard's slice (trainer → shard; replies ps_params).

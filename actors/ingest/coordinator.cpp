@@ -234,7 +234,8 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
       },
       [self](ingest_ack& a) -> caf::result<void> {
         auto& st = self->state;
-        attach(self, a.trainer);
+        if (!a.on_behalf)
+          attach(self, a.trainer);
         auto result = st.ledger->ack(a.trainer, a.epoch, a.batch);
         if (!result) {
           finish(self);

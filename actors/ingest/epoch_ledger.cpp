@@ -149,6 +149,11 @@ caf::expected<ack_result> epoch_ledger::ack(const std::string& trainer, uint64_t
   if (!m)
     return caf::make_error(ingest_errc::unknown_trainer,
                            "trainer " + trainer + " is not registered");
+  if (epoch < epoch_ || (epoch == epoch_ && batch < done_.size() && done_[batch])) {
+    ack_result again;
+    again.duplicate = true;
+    return again;
+  }
   if (epoch != epoch_ || m->issued.count(batch) == 0)
     return caf::make_error(ingest_errc::not_outstanding,
                            "batch " + std::to_string(batch) + " of epoch " + std::to_string(epoch) +

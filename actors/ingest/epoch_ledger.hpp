@@ -71,6 +71,8 @@ struct ack_result {
   bool epoch_completed = false;
   /// Whether the ledger has now served max_epochs.
   bool finished = false;
+  /// Whether the batch had been acknowledged before (nothing changed; samples is 0).
+  bool duplicate = false;
 };
 
 /// The exactly-once bookkeeping of one job's epochs.
@@ -111,9 +113,11 @@ public:
   /// (its own or stolen); nothing otherwise.
   std::optional<batch_ticket> issue(const std::string& trainer);
 
-  /// Records that `trainer` finished `batch` of `epoch`. ingest_errc::unknown_trainer or
-  /// ingest_errc::not_outstanding when the acknowledgement is not acceptable (duplicates,
-  /// stale epochs, batches taken back); the ledger is then unchanged.
+  /// Records that `trainer` finished `batch` of `epoch`. A batch acknowledged before (by the
+  /// job master on the trainer's behalf, or a repeated acknowledgement; a batch of an earlier
+  /// epoch) is a `duplicate` that changes nothing. ingest_errc::unknown_trainer or
+  /// ingest_errc::not_outstanding when the acknowledgement is not acceptable (future epochs,
+  /// batches taken back or issued to someone else); the ledger is then unchanged.
   caf::expected<ack_result> ack(const std::string& trainer, uint64_t epoch, uint64_t batch);
 
   /// The batches issued to `trainer` and not yet acknowledged, as tickets (for re-sending).

@@ -40,6 +40,8 @@ struct master_state {
   bool finished = false;
   uint64_t step = 0;
   std::set<std::string> reduced;
+  // The (epoch, batch) of every trainer that contributed a batch to the step in flight.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> step_batches;
   std::optional<train_state> saved;
   std::set<uint64_t> epochs_seen;
   train_progress progress;
@@ -186,6 +188,24 @@ void collect_result(master_actor* self) {
   }
 }
 
+// Acknowledges the batches of the step about to be committed on the contributing trainers'
+// behalf, before the commit goes out: a trainer lost after its contribution (a killed node)
+// would otherwise never acknowledge, and its batch, already applied by the others, would be
+// trained a second time. The trainers' own acknowledgements then are no-op duplicates that
+// return their credit.
+void acknowledge_step_batches(master_actor* self) {
+  auto& st = self->state;
+  if (st.step_batches.empty())
+    return;
+  auto coordinator = st.svc.names->get(st.opt.coordinator_path);
+  if (!coordinator)
+    return;
+  for (const auto& [trainer, key] : st.step_batches)
+    self->request(coordinator, st.opt.request_timeout,
+                  ingest_ack{trainer, key.first, key.second, 0, true})
+        .then([] {}, [](caf::error&) {});
+}
+
 void start_step(master_actor* self) {
   auto& st = self->state;
   if (st.members.empty())
@@ -193,6 +213,7 @@ void start_step(master_actor* self) {
   ++st.step;
   st.in_flight = true;
   st.reduced.clear();
+  st.step_batches.clear();
   auto n = static_cast<uint32_t>(st.members.size());
   auto lr =
       learning_rate(st.opt.optimizer, st.progress.epochs_done, uint64_t{st.opt.batch_size} * n);
@@ -395,11 +416,11 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
                          std::optional<train_state> replica) {
   self->state.opt = std::move(opt);
   self->state.svc = std::move(svc);
-  self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
   self->state.store = std::move(store);
   self->state.key = std::move(key);
   if (restored)
     restore(self->state, std::move(*restored), std::move(replica));
+  self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
   return {
       [self](train_hello_atom, train_hello& h) {
         auto& st = self->state;
@@ -435,8 +456,8 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
             ++st.progress.steps;
             st.progress.samples += r.samples;
             st.progress.loss = r.loss;
-            publish(self);
             save_snapshot(self);
+            publish(self);
           }
           return;
         }
@@ -446,8 +467,11 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
         st.progress.comm_ns += r.comm_ns;
         st.progress.wait_ns += r.wait_ns;
         st.reduced.insert(r.trainer);
+        if (r.has_batch)
+          st.step_batches[r.trainer] = {r.batch_epoch, r.batch};
         if (st.reduced.size() < st.members.size())
           return;
+        acknowledge_step_batches(self);
         for (auto& m : st.members)
           self->send(m.handle, train_commit_atom::value, st.step);
         st.in_flight = false;
@@ -455,9 +479,9 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
           ++st.progress.steps;
           st.progress.samples += r.samples;
           st.progress.loss = r.loss;
-          publish(self);
           // Saved with the commit: the trainers acknowledge its batches once they apply it.
           save_snapshot(self);
+          publish(self);
           if (st.opt.save_every > 0 && st.progress.steps % st.opt.save_every == 0 &&
               !st.members.empty())
             self->request(st.members.front().handle, st.opt.request_timeout,
@@ -480,15 +504,14 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
         st.progress.epochs_done = st.epochs_seen.size();
         st.progress.ledger_samples += e.samples;
         st.progress.epoch = e.epoch + 1;
-        if (e.last && !st.finished) {
         save_snapshot(self);
+        if (e.last && !st.finished) {
           st.finished = true;
           st.progress.finished = true;
           publish(self);
           collect_result(self);
         }
       },
-      [self](train_result_atom) -> caf::result<train_state> {
       [self](train_stop_atom) {
         auto& st = self->state;
         if (st.stopping || st.finished)
@@ -497,10 +520,11 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
         self->send(self, train_drain_atom::value);
       },
       [self](train_drain_atom) { poll_drain(self); },
+      [self](train_result_atom) -> caf::result<train_state> {
         auto& st = self->state;
-        if (st.result)
         if (st.stopped)
           return stopped_error(st);
+        if (st.result)
           return *st.result;
         auto rp = self->make_response_promise();
         st.result_waiters.push_back(rp);
@@ -511,7 +535,6 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
 
 } // namespace
 
-runtime::start_function job_master_start(job_master_options options) {
 std::string replica_key(const std::string& master_key) {
   return master_key + "/replica";
 }
@@ -539,6 +562,7 @@ caf::expected<job_master_snapshot> decode_master_snapshot(const std::vector<uint
   return out;
 }
 
+runtime::start_function job_master_start(job_master_options options) {
   return [options](const runtime::start_context& ctx) -> caf::expected<caf::actor> {
     std::optional<job_master_snapshot> restored;
     std::optional<train_state> replica;

@@ -261,6 +261,11 @@ void finish_reduce(trainer_actor* self) {
   msg.compute_ns = st.compute_ns;
   msg.comm_ns = ns_since(st.comm_start);
   msg.wait_ns = st.wait_ns;
+  if (st.used_batch && !st.batches.empty()) {
+    msg.has_batch = true;
+    msg.batch_epoch = st.batches.front().epoch;
+    msg.batch = st.batches.front().batch;
+  }
   self->send(st.master, std::move(msg));
 }
 

@@ -19,6 +19,7 @@
 
 #include "apps/dmlp-node/scheduler_host.hpp"
 #include "apps/dmlp-node/workload.hpp"
+#include "apps/jobs/trainer_role.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/cluster/node_agent.hpp"
@@ -151,6 +152,7 @@ int main(int argc, char** argv) {
     opts.labels.push_back(node::workload_keeper_label);
   auto roles = std::make_shared<runtime::role_registry>();
   node::register_demo_roles(*roles, opts.name);
+  training::register_trainer_role(*roles, log);
   auto view = std::make_shared<runtime::cluster_view>(opts.name, roles);
   auto agent = runtime::spawn_node_agent(sys, runtime::node_agent_config{opts, view, log, 0});
   auto bound = runtime::publish_agent(sys, agent, opts);

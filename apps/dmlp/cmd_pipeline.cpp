@@ -11,7 +11,9 @@
 // Prints one line per step state and a progress bar per training job, writes the run report
 // (apps/pipeline/run_report.hpp), and with --json prints the summary as the last line.
 // A failed run names the failing step; running it again (or `resume RUN`) reuses every step
-// that finished (memoization, resume).
+// that finished (memoization, resume). With --seeds the cluster's scheduler admits the training
+// jobs and each job's trainers run on the nodes it granted (coordinator, master and shards stay
+// in this process, as do selection and serving).
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -228,6 +230,7 @@ int execute(const pipeline_flags& flags, std::optional<workflow::workflow_spec> 
   context->serving =
       std::make_shared<pipeline::serving_host>(sys, (run_dir / "serving").string(), svc);
   context->cache_dir = flags.cache_dir;
+  context->seeds = flags.seeds;
   context->admit =
       pipeline::scheduler_admission(sys, make_resolver(sys, svc, flags.seeds), *timeout);
   auto registry = std::make_shared<workflow::step_registry>();
@@ -326,7 +329,8 @@ void add_pipeline_command(CLI::App& app, command_context& ctx) {
                     "Report directory (default <artifacts>/<run>/report)");
     sub->add_option("--cache-dir", flags->cache_dir, "Ingest cache root (default ingest's)");
     sub->add_option("--seeds", flags->seeds,
-                    "host:port of cluster nodes: use the cluster's scheduler")
+                    "host:port of cluster nodes: the cluster's scheduler admits the jobs and "
+                    "their trainers run on the granted nodes")
         ->delimiter(',');
     sub->add_option("--timeout", flags->timeout, "Give up after this long (default 24h)");
     sub->add_flag("--keep-serving", flags->keep_serving,

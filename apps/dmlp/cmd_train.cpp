@@ -1,10 +1,12 @@
 // `dmlp train`: trains one of the registered models on Fashion-MNIST with data-parallel
-// workers in one process (the embedded cluster). Run:
+// workers, in one process (the embedded cluster) or on a cluster's nodes (--seeds). Run:
 //   build/bin/dmlp train --model cnn|dropout|batch_norm --strategy allreduce|ps --workers N
 //       [--min-workers A --max-workers B] [--ps-shards M] [--consistency sync|async|ssp
 //       --staleness S] [--epochs E] [--batch-size B] [--threads T] [--out DIR] [--json]
 //       [--train-samples N] [--test-samples N] [--optimizer adam|sgd] [--lr X]
-// Shows a progress bar on a terminal (plain lines otherwise), saves the model with its
+//       [--seeds HOST:PORT,... [--placement any|node:NAME|label:K=V]] [--progress-every N]
+// With --seeds the trainers run on the nodes of a running cluster (coordinator, job master and
+// PS shards stay in this process). Shows a progress bar on a terminal (plain lines otherwise), saves the model with its
 // preprocessing record and metrics under --out, and with --json prints as the last line
 //   {"model":…,"strategy":…,"workers":N,"epochs":E,"test_accuracy":…,"train_images_per_s":…,
 //    "steps":…,"restarts":…,"samples_trained":…}
@@ -33,6 +35,7 @@ struct train_flags {
   std::string strategy = "allreduce";
   std::string consistency = "sync";
   bool json = false;
+  uint32_t progress_every = 100;
 };
 
 int run_train(train_flags& flags) {
@@ -73,7 +76,7 @@ int run_train(train_flags& flags) {
       int filled = static_cast<int>(frac * width);
       std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
                 << line << "   " << std::flush;
-    } else if (steps >= last_line + 100) {
+    } else if (steps >= last_line + flags.progress_every) {
       last_line = steps;
       std::cerr << line << "\n";
     }
@@ -148,6 +151,16 @@ void add_train_command(CLI::App& app, command_context& ctx) {
       ->capture_default_str();
   cmd->add_option("--lr", job.optimizer.lr, "base learning rate")->capture_default_str();
   cmd->add_option("--data-dir", job.data_dir, "dataset directory");
+  cmd->add_option("--seeds", job.seeds,
+                  "host:port of cluster nodes: trainers run on the cluster's nodes")
+      ->delimiter(',');
+  cmd->add_option("--placement", job.placement,
+                  "with --seeds: where trainers run (any, node:NAME, label:KEY=VALUE)")
+      ->capture_default_str();
+  cmd->add_option("--progress-every", flags->progress_every,
+                  "steps between progress lines when stderr is not a terminal")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
   cmd->add_flag("--json", flags->json, "print a JSON object as the last line");
   cmd->callback([flags, &ctx] { ctx.exit_code = run_train(*flags); });
 }

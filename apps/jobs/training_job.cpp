@@ -23,10 +23,16 @@
 #include "actors/training/replica.hpp"
 #include "actors/training/ring_schedule.hpp"
 #include "apps/jobs/job_state_dir.hpp"
+#include "apps/jobs/trainer_role.hpp"
 #include "messages/atoms.hpp"
+#include "messages/errors.hpp"
 #include "messages/ingest_errors.hpp"
 #include "messages/training.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/cluster/cluster_feed.hpp"
+#include "runtime/cluster/node_system.hpp"
+#include "runtime/cluster/placement.hpp"
+#include "runtime/cluster/remote_child.hpp"
 #include "runtime/services.hpp"
 #include "runtime/snapshot_store.hpp"
 #include "runtime/supervisor.hpp"
@@ -74,6 +80,12 @@ struct listener_state {
   std::shared_ptr<const ingest::dataset_content> content;
   std::unique_ptr<replica> evaluator;
   uint64_t epochs_evaluated = 0;
+  // run_training's wait for the result, and the master instance asked for it.
+  caf::response_promise result;
+  caf::actor_addr asked_master;
+  uint32_t master_lookups = 0;
+  bool looking_up = false;
+  bool stopping = false;
 };
 
 using listener_actor = caf::stateful_actor<listener_state>;
@@ -81,12 +93,6 @@ using listener_actor = caf::stateful_actor<listener_state>;
 void apply_event(listener_actor* self, const job_event& e) {
   auto& st = self->state;
   auto& names = *st.svc.names;
-  // run_training's wait for the result, and the master instance asked for it.
-  caf::response_promise result;
-  caf::actor_addr asked_master;
-  uint32_t master_lookups = 0;
-  bool looking_up = false;
-  bool stopping = false;
   switch (e.what) {
     case job_event::kind::kill_trainer: {
       auto members = names.list(pool_path + "/");
@@ -98,6 +104,10 @@ void apply_event(listener_actor* self, const job_event& e) {
       if (auto shard = names.get(shard_path(e.target % std::max(1u, st.opt.ps_shards))))
         self->send_exit(shard, caf::exit_reason::kill);
       break;
+    case job_event::kind::kill_master:
+      if (auto m = names.get(master_path))
+        self->send_exit(m, caf::exit_reason::kill);
+      break;
     case job_event::kind::kill_coordinator:
       if (auto c = names.get(coordinator_path))
         self->send_exit(c, caf::exit_reason::kill);
@@ -105,10 +115,6 @@ void apply_event(listener_actor* self, const job_event& e) {
     // Requests, not sends: the pool answers both, and an answer the listener did not ask for
     // would come back to the pool as an unexpected_message error that ends it (and every
     // trainer with it).
-    case job_event::kind::kill_master:
-      if (auto m = names.get(master_path))
-        self->send_exit(m, caf::exit_reason::kill);
-      break;
     case job_event::kind::add_worker:
       self->request(names.get(pool_path), std::chrono::seconds(30), start_child_atom::value,
                     trainer_id(st.next_worker++), caf::message{})
@@ -186,13 +192,6 @@ void evaluate_epoch(listener_actor* self, uint64_t epoch) {
           [](caf::error&) {});
 }
 
-caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared> shared,
-                           runtime::runtime_services svc, job_options opt,
-                           std::shared_ptr<const ingest::dataset_content> content) {
-  auto& st = self->state;
-  st.shared = std::move(shared);
-  st.svc = svc;
-  st.events = opt.events;
 // Asks the current master for the job's result on run_training's behalf; a master restarted
 // by its supervisor is asked again (a killed master's pending answers are lost), and told to
 // stop when a stop was requested.
@@ -236,24 +235,24 @@ void master_lost(listener_actor* self) {
   ask_master(self);
 }
 
+caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared> shared,
+                           runtime::runtime_services svc, job_options opt,
+                           std::shared_ptr<const ingest::dataset_content> content) {
+  auto& st = self->state;
+  st.shared = std::move(shared);
+  st.svc = svc;
+  st.events = opt.events;
   std::stable_sort(st.events.begin(), st.events.end(),
                    [](const job_event& a, const job_event& b) { return a.at_step < b.at_step; });
   st.next_worker = opt.workers;
   st.opt = std::move(opt);
   st.content = std::move(content);
   self->join(svc.events);
-  return {
-      [self](train_progress& p) {
-        auto& st = self->state;
-        {
-          std::lock_guard<std::mutex> guard{st.shared->mtx};
-          if (!st.shared->stepped && p.steps > 0) {
-            st.shared->stepped = true;
   self->set_down_handler([self](caf::down_msg& dm) {
     if (dm.source == self->state.asked_master)
       master_lost(self);
   });
-            st.shared->first_step = std::chrono::steady_clock::now();
+  return {
       [self](train_result_atom) -> caf::result<train_state> {
         self->state.result = self->make_response_promise();
         ask_master(self);
@@ -266,6 +265,13 @@ void master_lost(listener_actor* self) {
         if (auto master = st.svc.names->get(master_path))
           self->send(master, train_stop_atom::value);
       },
+      [self](train_progress& p) {
+        auto& st = self->state;
+        {
+          std::lock_guard<std::mutex> guard{st.shared->mtx};
+          if (!st.shared->stepped && p.steps > 0) {
+            st.shared->stepped = true;
+            st.shared->first_step = std::chrono::steady_clock::now();
           }
           // What the master publishes while the tree stops (members leaving) is no result.
           if (!st.shared->last.finished)
@@ -314,6 +320,28 @@ std::shared_ptr<const ingest::dataset_content> subset(const ingest::dataset_cont
   out->train = cut(full.train, train);
   out->test = cut(full.test, test);
   return out;
+}
+
+// Where a remote trainer starts: on the least loaded live node of the grant; when every
+// granted node is lost, wherever the placement rule allows, so that the job goes on with the
+// capacity that is left.
+runtime::placement trainer_placement(const job_options& opt) {
+  auto rule = *runtime::parse_placement(opt.placement);
+  if (opt.nodes.empty())
+    return rule;
+  return runtime::placement::by([nodes = opt.nodes, rule](const std::vector<member_info>& live)
+                                    -> std::optional<std::string> {
+    const member_info* best = nullptr;
+    for (const auto& m : live)
+      if (std::find(nodes.begin(), nodes.end(), m.name) != nodes.end() &&
+          (!best || m.hosted < best->hosted))
+        best = &m;
+    if (best)
+      return best->name;
+    if (auto fallback = runtime::choose_node(live, rule))
+      return fallback->name;
+    return std::nullopt;
+  });
 }
 
 // What a job's saved state must match to be resumed: everything that shapes the parameters,
@@ -369,6 +397,11 @@ caf::error validate(const job_options& o) {
     return bad("optimizer must be adam or sgd");
   if (o.stop && o.state_dir.empty())
     return bad("a stoppable job needs a state directory");
+  for (const auto& seed : o.seeds)
+    if (auto address = runtime::parse_address(seed); !address)
+      return bad("--seeds: " + describe(address.error()));
+  if (auto where = runtime::parse_placement(o.placement); !where)
+    return bad("--placement: " + describe(where.error()));
   return {};
 }
 
@@ -421,13 +454,52 @@ caf::expected<job_report> run_training(const job_options& options) {
   probe.read_values(initial.data());
   auto params = probe.param_count();
 
+  // A stopped job's state comes back through the stores its children restore from.
+  auto ledger_store = std::make_shared<runtime::memory_snapshot_store>();
+  auto master_store = std::make_shared<runtime::memory_snapshot_store>();
+  auto fingerprint = fingerprint_of(opt, initial.size(), content->train.count);
+  std::optional<job_state_dir> state_dir;
+  bool resumed = false;
+  if (!opt.state_dir.empty()) {
+    std::vector<size_t> sizes;
+    if (opt.kind == strategy::ps)
+      for (uint32_t i = 0; i < opt.ps_shards; ++i)
+        sizes.push_back(chunk_range(initial.size(), opt.ps_shards, i).size());
+    state_dir.emplace(opt.state_dir, master_path, coordinator_path, sizes);
+    auto stopped = state_dir->load(fingerprint);
+    if (!stopped)
+      return stopped.error();
+    if (*stopped) {
+      ledger_store->save(coordinator_path, std::move((*stopped)->ledger_payload));
+      if ((*stopped)->replica_payload)
+        master_store->save(replica_key(master_path), std::move(*(*stopped)->replica_payload));
+      master_store->save(master_path, std::move((*stopped)->master_payload));
+      resumed = true;
+    } else {
+      state_dir->clear();
+    }
+  }
+
   caf::actor_system_config cfg;
-  runtime::configure_actor_system(cfg);
+  if (opt.seeds.empty())
+    runtime::configure_actor_system(cfg);
+  else
+    runtime::configure_client_system(cfg, {});
   register_training_errors(cfg);
   models::register_model_errors(cfg);
   ingest::register_ingest_errors(cfg);
   caf::actor_system sys{cfg};
   auto svc = runtime::make_services(sys, {}, opt.seed);
+  // Trainers on cluster nodes: placed through the membership this process keeps up to date.
+  std::shared_ptr<runtime::cluster_view> view;
+  std::unique_ptr<runtime::cluster_feed> feed;
+  if (!opt.seeds.empty()) {
+    view = std::make_shared<runtime::cluster_view>("", std::make_shared<runtime::role_registry>());
+    auto started = runtime::cluster_feed::start(sys, opt.seeds, {}, view);
+    if (!started)
+      return started.error();
+    feed = std::move(*started);
+  }
   auto shared = std::make_shared<listener_shared>();
   auto listener = sys.spawn(listener_fun, shared, svc, opt, content);
 
@@ -489,32 +561,6 @@ caf::expected<job_report> run_training(const job_options& options) {
   mo.batch_size = opt.batch_size;
   mo.optimizer = opt.optimizer;
   mo.shard_paths = shard_paths;
-  // A stopped job's state comes back through the stores its children restore from.
-  auto ledger_store = std::make_shared<runtime::memory_snapshot_store>();
-  auto master_store = std::make_shared<runtime::memory_snapshot_store>();
-  auto fingerprint = fingerprint_of(opt, initial.size(), content->train.count);
-  std::optional<job_state_dir> state_dir;
-  bool resumed = false;
-  if (!opt.state_dir.empty()) {
-    std::vector<size_t> sizes;
-    if (opt.kind == strategy::ps)
-      for (uint32_t i = 0; i < opt.ps_shards; ++i)
-        sizes.push_back(chunk_range(initial.size(), opt.ps_shards, i).size());
-    state_dir.emplace(opt.state_dir, master_path, coordinator_path, sizes);
-    auto stopped = state_dir->load(fingerprint);
-    if (!stopped)
-      return stopped.error();
-    if (*stopped) {
-      ledger_store->save(coordinator_path, std::move((*stopped)->ledger_payload));
-      if ((*stopped)->replica_payload)
-        master_store->save(replica_key(master_path), std::move(*(*stopped)->replica_payload));
-      master_store->save(master_path, std::move((*stopped)->master_payload));
-      resumed = true;
-    } else {
-      state_dir->clear();
-    }
-  }
-
   mo.shard_sizes = shard_sizes;
   mo.listener = listener;
   mo.coordinator_path = coordinator_path;
@@ -537,7 +583,17 @@ caf::expected<job_report> run_training(const job_options& options) {
   to.slow_trainer = opt.slow_push.count() > 0 ? trainer_id(0) : std::string{};
   runtime::supervisor_spec pool{"workers", runtime::strategy::simple_one_for_one};
   pool.with_intensity(1000, std::chrono::seconds(10));
-  pool.add(runtime::worker("trainer", trainer_start(to)));
+  if (opt.seeds.empty()) {
+    pool.add(runtime::worker("trainer", trainer_start(to)));
+  } else {
+    // A node that was just lost may still be in the view for one refresh: retry the placement.
+    pool.with_backoff(runtime::backoff_options{std::chrono::milliseconds{100},
+                                               std::chrono::milliseconds{1000}, 0.2,
+                                               std::chrono::seconds{5}});
+    pool.add(runtime::remote_worker("trainer", trainer_role_name, trainer_placement(opt), view,
+                                    encode_trainer_args(to), std::chrono::seconds{5},
+                                    std::string{root_name} + "/"));
+  }
   root.add(runtime::supervisor(pool));
 
   auto tree = runtime::spawn_supervisor(sys, root, svc);
@@ -551,6 +607,11 @@ caf::expected<job_report> run_training(const job_options& options) {
     self->request(pool_actor, std::chrono::seconds(30), start_child_atom::value, trainer_id(i),
                   caf::message{})
         .receive([](caf::actor&) {}, [&](caf::error& err) { failure = err; });
+  // The resumed state is in the stores now; a crash from here on must not resume it again.
+  if (resumed && !failure)
+    state_dir->consume();
+  if (opt.stop)
+    opt.stop->on_stop([listener] { caf::anon_send(listener, train_stop_atom::value); });
   job_report report;
   if (!failure)
     self->request(listener, opt.timeout, train_result_atom::value)
@@ -578,6 +639,10 @@ caf::expected<job_report> run_training(const job_options& options) {
     std::error_code ec;
     fs::remove_all(temporary_ckpt_dir, ec);
   }
+  if (!failure && report.stopped)
+    failure = save_stopped(*state_dir, *ledger_store, *master_store);
+  else if (!failure && state_dir)
+    state_dir->clear();
   if (failure)
     return failure;
   {
@@ -602,6 +667,8 @@ caf::expected<job_report> run_training(const job_options& options) {
   report.epoch_samples = content->train.count;
   if (report.seconds > 0)
     report.train_images_per_s = report.samples_committed / report.seconds;
+  if (report.stopped)
+    return report;
   probe.write_values(report.values.data());
   auto& test = content->test;
   auto acc = probe.evaluate(test.pixels.data(), test.labels.data(), test.count, test.channels,
@@ -625,14 +692,3 @@ caf::expected<job_report> run_training(const job_options& options) {
 }
 
 } // namespace dmlp::training
-  // The resumed state is in the stores now; a crash from here on must not resume it again.
-  if (resumed && !failure)
-    state_dir->consume();
-  if (opt.stop)
-    opt.stop->on_stop([listener] { caf::anon_send(listener, train_stop_atom::value); });
-  if (!failure && report.stopped)
-    failure = save_stopped(*state_dir, *ledger_store, *master_store);
-  else if (!failure && state_dir)
-    state_dir->clear();
-  if (report.stopped)
-    return report;

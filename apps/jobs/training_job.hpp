@@ -111,6 +111,15 @@ struct job_options {
   /// PS checkpoints; docs/formats/training-state.md) and a later run with the same options
   /// resumes from it; a finished job removes it. A stop needs one. Default: empty (none).
   std::string state_dir;
+  /// Node agents ("host:port") of a cluster whose nodes run the trainers (role `trainer`,
+  /// apps/jobs/trainer_role.hpp); coordinator, master and shards stay in this process. Empty =
+  /// trainers in this process too. Default: empty.
+  std::vector<std::string> seeds;
+  /// Where trainers run with `seeds`: any, node:NAME or label:KEY=VALUE. Default: any.
+  std::string placement = "any";
+  /// With `seeds`: the nodes trainers may run on (a scheduler's grant; the least loaded live
+  /// one is chosen at each start); empty = wherever `placement` allows. Default: empty.
+  std::vector<std::string> nodes;
   /// Compare the replicas' states after every committed step (allreduce; slow). Default: false.
   bool verify_replicas = false;
   /// Called with (steps, epoch, loss, samples, workers) after each committed step.
@@ -124,6 +133,8 @@ struct job_options {
 
 /// What a job did.
 struct job_report {
+  /// Whether the job stopped on request (its state is in state_dir) rather than finished.
+  bool stopped = false;
   /// Test accuracy of the final parameters.
   double test_accuracy = 0;
   /// Samples trained per second of training wall time.
@@ -140,8 +151,6 @@ struct job_report {
   uint64_t epoch_samples = 0;
   /// Training wall time in seconds.
   double seconds = 0;
-  /// Whether the job stopped on request (its state is in state_dir) rather than finished.
-  bool stopped = false;
   /// Summed seconds computing gradients, over all trainers.
   double compute_s = 0;
   /// Summed seconds exchanging gradients or parameters, over all trainers.

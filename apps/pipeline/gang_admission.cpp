@@ -12,7 +12,7 @@ namespace dmlp::pipeline {
 
 gang_admission scheduler_admission(caf::actor_system& sys, scheduler_resolver resolve,
                                    std::chrono::milliseconds timeout) {
-  return [&sys, resolve, timeout](const scheduler::job_spec& spec) -> caf::expected<gang_lease> {
+  return [&sys, resolve, timeout](const scheduler::job_spec& spec) -> caf::expected<granted_gang> {
     auto scheduler = resolve();
     if (!scheduler)
       return caf::make_error(step_errc::unavailable, "no scheduler for job " + spec.id + ": " +
@@ -28,8 +28,14 @@ gang_admission scheduler_admission(caf::actor_system& sys, scheduler_resolver re
       return caf::make_error(step_errc::unavailable, "the scheduler did not take job " + spec.id +
                                                          ": " + describe(failure));
     bool granted = false;
+    std::vector<std::string> trainer_nodes;
     self->receive_while([&] { return !granted && !failure; })(
-        [&](scheduler::job_grant& grant) { granted = grant.job == id; },
+        [&](scheduler::job_grant& grant) {
+          granted = grant.job == id;
+          for (const auto& p : grant.placements)
+            if (granted && p.role == "trainer")
+              trainer_nodes.push_back(p.node);
+        },
         [&](sched_cancel_atom, const std::string& job) {
           if (job == id)
             failure = caf::make_error(step_errc::cancelled, "job " + id + " was cancelled");
@@ -44,12 +50,13 @@ gang_admission scheduler_admission(caf::actor_system& sys, scheduler_resolver re
       caf::anon_send(*scheduler, sched_cancel_atom::value, id);
       return failure;
     }
-    return gang_lease{new std::string(id), [resolve](void* p) {
-                        auto job = static_cast<std::string*>(p);
-                        if (auto current = resolve())
-                          caf::anon_send(*current, sched_finish_atom::value, *job);
-                        delete job;
-                      }};
+    gang_lease lease{new std::string(id), [resolve](void* p) {
+                       auto job = static_cast<std::string*>(p);
+                       if (auto current = resolve())
+                         caf::anon_send(*current, sched_finish_atom::value, *job);
+                       delete job;
+                     }};
+    return granted_gang{std::move(lease), std::move(trainer_nodes)};
   };
 }
 

@@ -188,6 +188,8 @@ struct train_parameters {
   double cpus_per_trainer = 0.5;
   double memory_mb_per_trainer = 256;
   int priority = 0;
+  // "key=value": only nodes with this label may host the trainers; empty = any node.
+  std::string trainer_selector;
 };
 
 caf::expected<train_parameters> train_parameters_of(const step_request& req) {
@@ -220,7 +222,8 @@ caf::expected<train_parameters> train_parameters_of(const step_request& req) {
                    read(req, *p, "linear_scaling", o.linear_scaling),
                    read(req, *p, "cpus_per_trainer", t.cpus_per_trainer),
                    read(req, *p, "memory_mb_per_trainer", t.memory_mb_per_trainer),
-                   read(req, *p, "priority", t.priority)})
+                   read(req, *p, "priority", t.priority),
+                   read(req, *p, "trainer_selector", t.trainer_selector)})
     if (err)
       return err;
   if (auto faults = p->find("faults"); faults != p->end()) {
@@ -247,6 +250,11 @@ caf::expected<train_parameters> train_parameters_of(const step_request& req) {
     j.kind = training::strategy::ps;
   else
     return invalid(req, "strategy must be allreduce or ps, not '" + t.strategy + "'");
+  if (!t.trainer_selector.empty()) {
+    if (t.trainer_selector.find('=') == std::string::npos)
+      return invalid(req, "trainer_selector must be key=value, not '" + t.trainer_selector + "'");
+    j.placement = "label:" + t.trainer_selector;
+  }
   if (!training::parse_consistency(t.consistency, j.mode))
     return invalid(req, "consistency must be sync, async or ssp, not '" + t.consistency + "'");
   if (auto err = training::validate(j))
@@ -268,6 +276,8 @@ scheduler::job_spec gang_of(const pipeline_context& ctx, const step_request& req
   trainers.per_instance.memory_mb = t.memory_mb_per_trainer;
   trainers.min = t.job.min_workers > 0 ? t.job.min_workers : t.job.workers;
   trainers.max = std::max(trainers.min, t.job.workers);
+  if (auto eq = t.trainer_selector.find('='); eq != std::string::npos)
+    trainers.selector[t.trainer_selector.substr(0, eq)] = t.trainer_selector.substr(eq + 1);
   spec.roles.push_back(trainers);
   if (t.job.kind == training::strategy::ps) {
     scheduler::role_request shards;
@@ -406,7 +416,11 @@ caf::expected<step_reply> train_model(const pipeline_context& ctx, const step_re
     auto granted = ctx.admit(gang_of(ctx, req, t));
     if (!granted)
       return granted.error();
-    lease = std::move(*granted);
+    lease = std::move(granted->lease);
+    if (!ctx.seeds.empty()) {
+      t.job.seeds = ctx.seeds;
+      t.job.nodes = std::move(granted->trainer_nodes);
+    }
   }
   auto report = training::run_training(t.job);
   lease.reset();

@@ -28,8 +28,16 @@ namespace dmlp::pipeline {
 /// Held while a job's gang is placed; releasing it (destruction) frees the placement.
 using gang_lease = std::shared_ptr<void>;
 
+/// What the scheduler granted a job.
+struct granted_gang {
+  /// Held while the gang is placed.
+  gang_lease lease;
+  /// The node of every granted trainer instance.
+  std::vector<std::string> trainer_nodes;
+};
+
 /// Blocks until the scheduler placed the job's minimum gang; an error when it never can.
-using gang_admission = std::function<caf::expected<gang_lease>(const scheduler::job_spec&)>;
+using gang_admission = std::function<caf::expected<granted_gang>(const scheduler::job_spec&)>;
 
 /// What the pipeline's steps share.
 struct pipeline_context {
@@ -39,6 +47,9 @@ struct pipeline_context {
   std::shared_ptr<serving_host> serving;
   /// Admits training jobs.
   gang_admission admit;
+  /// Node agents of the cluster whose nodes run the trainers (on the nodes the scheduler
+  /// granted); empty: trainers run in this process.
+  std::vector<std::string> seeds;
   /// Root of the ingest disk cache; empty: ingest's default.
   std::string cache_dir;
   /// The submitting user and group (scheduler fair share).

@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 200; ++i) {
     auto t0 = clk::now();
     self->request(*worker_agent, std::chrono::seconds{2}, cl_spawn_atom::value,
-                  spawn_request{"squarer", "bench/s-" + std::to_string(i), "", {}})
+                  spawn_request{"squarer", "bench/s-" + std::to_string(i), "", {}, {}, {}, {}})
         .receive([&](caf::actor& a) { squarer = a; }, [&](caf::error& e) { die(describe(e)); });
     spawn_us.push_back(std::chrono::duration<double, std::micro>(clk::now() - t0).count());
   }

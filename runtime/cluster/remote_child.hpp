@@ -8,7 +8,8 @@
 // restart runs the start function again and lands on another eligible node. No eligible node
 // → the start fails with cluster_errc::no_eligible_node and the supervisor retries with
 // back-off, reporting start_failed events. The start blocks the supervisor for at most
-// `timeout`.
+// `timeout`. With `shared_prefix`, the child gets this node's names under that prefix and a
+// directory to refresh them from (shared_names.hpp), for roles that find peers by path.
 #pragma once
 
 #include <chrono>
@@ -21,9 +22,11 @@
 
 namespace dmlp::runtime {
 
-/// A worker child running role `role` (with argument text `args`) on a node chosen by `where`.
+/// A worker child running role `role` (with argument text `args`) on a node chosen by `where`;
+/// it shares the names under `shared_prefix` (empty: none).
 child_spec remote_worker(std::string id, std::string role, placement where,
                          std::shared_ptr<cluster_view> view, std::string args = "",
-                         std::chrono::milliseconds timeout = std::chrono::seconds{2});
+                         std::chrono::milliseconds timeout = std::chrono::seconds{2},
+                         std::string shared_prefix = "");
 
 } // namespace dmlp::runtime

@@ -184,6 +184,15 @@ public:
     return s.str().find(text) != std::string::npos;
   }
 
+  /// How many actors of `role` node `name` started for supervisors (its agent logs each start).
+  size_t role_starts(const std::string& name, const std::string& role) {
+    std::ifstream in{dir() + "/" + name + ".log"};
+    size_t count = 0;
+    for (std::string line; std::getline(in, line);)
+      count += line.find("(" + role + ") for a supervisor") != std::string::npos ? 1 : 0;
+    return count;
+  }
+
   runtime::local_cluster_options& options() { return opts_; }
   caf::actor_system& system() { return *sys_; }
   runtime::cluster_client& client() { return *client_; }

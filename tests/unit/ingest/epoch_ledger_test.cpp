@@ -86,7 +86,7 @@ TEST(epoch_ledger, window_bounds_outstanding_batches_whatever_the_credits) {
   EXPECT_EQ(ledger.outstanding_count("slow"), 3u);
 }
 
-TEST(epoch_ledger, refuses_duplicate_stale_and_foreign_acks) {
+TEST(epoch_ledger, refuses_future_and_foreign_acks_and_takes_duplicates_as_no_ops) {
   auto ledger = make(40, 10);
   ASSERT_FALSE(ledger.join("a", 2));
   ASSERT_FALSE(ledger.join("b", 2));
@@ -97,12 +97,21 @@ TEST(epoch_ledger, refuses_duplicate_stale_and_foreign_acks) {
   auto foreign = ledger.ack("b", 0, ticket->batch);
   ASSERT_FALSE(foreign);
   EXPECT_EQ(foreign.error().code(), static_cast<uint8_t>(ingest_errc::not_outstanding));
-  auto stale = ledger.ack("a", 5, ticket->batch);
-  ASSERT_FALSE(stale);
-  ASSERT_TRUE(ledger.ack("a", 0, ticket->batch));
+  auto future = ledger.ack("a", 5, ticket->batch);
+  ASSERT_FALSE(future);
+  auto first = ledger.ack("a", 0, ticket->batch);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->duplicate);
+  EXPECT_GT(first->samples, 0u);
+  // The job master acknowledges a committed step's batches on the trainers' behalf; the
+  // trainer's own acknowledgement then changes nothing (and still returns its credit).
   auto again = ledger.ack("a", 0, ticket->batch);
-  ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code(), static_cast<uint8_t>(ingest_errc::not_outstanding));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->samples, 0u);
+  auto by_other = ledger.ack("b", 0, ticket->batch);
+  ASSERT_TRUE(by_other);
+  EXPECT_TRUE(by_other->duplicate);
   auto stranger = ledger.ack("zed", 0, 0);
   ASSERT_FALSE(stranger);
   EXPECT_EQ(stranger.error().code(), static_cast<uint8_t>(ingest_errc::unknown_trainer));

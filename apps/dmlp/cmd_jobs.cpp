@@ -7,7 +7,8 @@
 // machine's cores and memory) and runs the job. With --seeds it talks to the cluster's
 // scheduler, which the head node (the dmlp-node started without seeds) hosts under the name
 // "scheduler". A job with a `training:` section is owner-run: this process waits for the grant,
-// runs the training (run_training, as `dmlp train` does) and reports the job finished; when the
+// runs the training (run_training, as `dmlp train` does; with --seeds its trainers run on the
+// granted nodes) and reports the job finished; when the
 // scheduler preempts it, the training stops at a step boundary, checkpoints to the job's state
 // directory, and resumes from it at the next grant. A job without one is role-run: the
 // scheduler spawns its roles on the cluster's nodes with `args`.
@@ -264,7 +265,9 @@ std::string state_dir_of(const training::job_options& job, const std::string& id
 // finished. A preemption that arrives before the training runs is answered at once; one that
 // arrives while it runs stops it at a step boundary, is answered once the state is saved, and
 // the training resumes from that state at the next grant. A cancel stops the training too.
-int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, bool json) {
+// With `seeds` (a cluster), each run's trainers are placed on the nodes of its grant.
+int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, bool json,
+              const std::vector<std::string>& seeds = {}) {
   caf::scoped_actor self{sys};
   std::string id;
   caf::error failure;
@@ -298,7 +301,14 @@ int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, b
             return;
           grant = std::move(g);
           std::cerr << "job " << id << " granted: " << placements_text(placements) << "\n";
-          run = std::make_unique<training_run>(self, job, id);
+          auto granted = job;
+          if (!seeds.empty()) {
+            granted.seeds = seeds;
+            for (const auto& p : placements)
+              if (p.role == "trainer")
+                granted.nodes.push_back(p.node);
+          }
+          run = std::make_unique<training_run>(self, std::move(granted), id);
         },
         [&](sched_preempt_atom, const std::string& job_id) {
           ++preemptions;
@@ -409,7 +419,7 @@ int jobs_submit(const std::string& path, const std::string& seeds, bool json) {
   if (!sched)
     return fail("submit", describe(sched.error()));
   if (file->training)
-    return run_owned(*sys, *sched, *file, json);
+    return run_owned(*sys, *sched, *file, json, split_seeds(seeds));
   caf::scoped_actor self{*sys};
   int rc = 0;
   self->request(*sched, 10s, sched_submit_atom::value,

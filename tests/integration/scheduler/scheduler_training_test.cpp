@@ -1,6 +1,7 @@
 // Two real training jobs competing through `dmlp jobs submit` on a 3-node cluster of dmlp-node
 // processes whose head hosts the scheduler: a low-priority job takes both workers and starts
-// training; a high-priority job that needs the same workers is submitted while it trains; the
+// training (its trainers run on the two granted workers); a high-priority job that needs the
+// same workers is submitted while it trains; the
 // low job stops at a step boundary, checkpoints and is requeued (preemptions 1), the high job
 // runs and finishes, and the low job resumes from its checkpoint and finishes, each having
 // trained every sample of every epoch exactly once. The test synchronises on the low job's
@@ -105,4 +106,8 @@ TEST(scheduler_training, a_high_priority_training_job_preempts_a_running_one) {
   // Stopped while training, granted again and resumed from its checkpoint.
   EXPECT_EQ(count_of(low_log, "preempted: checkpointed at step"), 1u) << low_log;
   EXPECT_EQ(count_of(low_log, "job low granted"), 2u) << low_log;
+  // The trainers ran on the granted workers: the low job's pair twice (before and after its
+  // preemption) and the high job's pair once; none on the head.
+  EXPECT_EQ(h.role_starts("worker-1", "trainer") + h.role_starts("worker-2", "trainer"), 6u);
+  EXPECT_EQ(h.role_starts("head", "trainer"), 0u);
 }

@@ -113,8 +113,7 @@ struct ingest_ack {
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_ack& x) {
-  return f(caf::meta::type_name("ingest_ack"), x.trainer, x.epoch, x.batch, x.credits,
-           x.on_behalf);
+  return f(caf::meta::type_name("ingest_ack"), x.trainer, x.epoch, x.batch, x.credits, x.on_behalf);
 }
 
 /// One batch (coordinator → trainer, or the reply to ingest_test_request).

@@ -189,8 +189,10 @@ void spawn_instances(sched_actor* self, job_entry& job, const std::vector<placem
   auto id = job.status.spec.id;
   for (const auto& p : fresh) {
     spawn_request request{
-        p.role, st.config.snapshot_key + "/" + id + "/" + p.role + "-" + std::to_string(p.index),
-        job.args, self, {}, {}, {}};
+        p.role,   st.config.snapshot_key + "/" + id + "/" + p.role + "-" + std::to_string(p.index),
+        job.args, self,
+        {},       {},
+        {}};
     auto adopt = [self, id, p](caf::actor handle) {
       auto i = self->state.jobs.find(id);
       bool wanted = i != self->state.jobs.end() && i->second.status.state == job_state::running &&

@@ -6,8 +6,9 @@
 //       [--train-samples N] [--test-samples N] [--optimizer adam|sgd] [--lr X]
 //       [--seeds HOST:PORT,... [--placement any|node:NAME|label:K=V]] [--progress-every N]
 // With --seeds the trainers run on the nodes of a running cluster (coordinator, job master and
-// PS shards stay in this process). Shows a progress bar on a terminal (plain lines otherwise), saves the model with its
-// preprocessing record and metrics under --out, and with --json prints as the last line
+// PS shards stay in this process). Shows a progress bar on a terminal (plain lines otherwise),
+// saves the model with its preprocessing record and metrics under --out, and with --json prints as
+// the last line
 //   {"model":…,"strategy":…,"workers":N,"epochs":E,"test_accuracy":…,"train_images_per_s":…,
 //    "steps":…,"restarts":…,"samples_trained":…}
 // --train-samples / --test-samples train and test on the first N samples only (short runs).

@@ -329,19 +329,20 @@ runtime::placement trainer_placement(const job_options& opt) {
   auto rule = *runtime::parse_placement(opt.placement);
   if (opt.nodes.empty())
     return rule;
-  return runtime::placement::by([nodes = opt.nodes, rule](const std::vector<member_info>& live)
-                                    -> std::optional<std::string> {
-    const member_info* best = nullptr;
-    for (const auto& m : live)
-      if (std::find(nodes.begin(), nodes.end(), m.name) != nodes.end() &&
-          (!best || m.hosted < best->hosted))
-        best = &m;
-    if (best)
-      return best->name;
-    if (auto fallback = runtime::choose_node(live, rule))
-      return fallback->name;
-    return std::nullopt;
-  });
+  return runtime::placement::by(
+      [nodes = opt.nodes,
+       rule](const std::vector<member_info>& live) -> std::optional<std::string> {
+        const member_info* best = nullptr;
+        for (const auto& m : live)
+          if (std::find(nodes.begin(), nodes.end(), m.name) != nodes.end() &&
+              (!best || m.hosted < best->hosted))
+            best = &m;
+        if (best)
+          return best->name;
+        if (auto fallback = runtime::choose_node(live, rule))
+          return fallback->name;
+        return std::nullopt;
+      });
 }
 
 // What a job's saved state must match to be resumed: everything that shapes the parameters,
@@ -349,8 +350,8 @@ runtime::placement trainer_placement(const job_options& opt) {
 std::string fingerprint_of(const job_options& o, size_t values, uint64_t samples) {
   auto text = "model=" + o.model + " strategy=" + (o.kind == strategy::ps ? "ps" : "allreduce") +
               " values=" + std::to_string(values) + " samples=" + std::to_string(samples) +
-              " batch_size=" + std::to_string(o.batch_size) + " epochs=" +
-              std::to_string(o.epochs) + " seed=" + std::to_string(o.seed) +
+              " batch_size=" + std::to_string(o.batch_size) +
+              " epochs=" + std::to_string(o.epochs) + " seed=" + std::to_string(o.seed) +
               " optimizer=" + o.optimizer.kind;
   if (o.kind == strategy::ps)
     text += " ps_shards=" + std::to_string(o.ps_shards);

@@ -210,8 +210,8 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
         ingest_job job;
         job.dataset = st.data.dataset;
         job.cache_key = st.data.cache_key;
-        job.train_samples = st.data.content->train.count;
-        job.test_samples = st.data.content->test.count;
+        job.train_samples = st.data.train_count();
+        job.test_samples = st.data.test_count();
         job.batch_size = ledger.options().batch_size;
         job.batches_per_epoch = ledger.batches_per_epoch();
         job.epoch = ledger.epoch();
@@ -264,11 +264,12 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
       },
       [self](ingest_test_request& r) -> caf::result<ingest_batch> {
         auto& test = self->state.data.content->test;
-        if (r.first >= test.count || r.count == 0)
+        auto served = self->state.data.test_count();
+        if (r.first >= served || r.count == 0)
           return caf::make_error(ingest_errc::invalid_option,
                                  "test samples start at 0 and end before " +
-                                     std::to_string(test.count));
-        auto last = std::min<uint64_t>(test.count, r.first + r.count);
+                                     std::to_string(served));
+        auto last = std::min<uint64_t>(served, r.first + r.count);
         std::vector<uint64_t> indices;
         for (auto i = r.first; i < last; ++i)
           indices.push_back(i);
@@ -305,6 +306,18 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
 
 } // namespace
 
+uint64_t first_samples(uint64_t available, uint64_t limit) {
+  return limit == 0 ? available : std::min(available, limit);
+}
+
+uint64_t coordinator_data::train_count() const {
+  return first_samples(content->train.count, train_limit);
+}
+
+uint64_t coordinator_data::test_count() const {
+  return first_samples(content->test.count, test_limit);
+}
+
 caf::expected<caf::actor> spawn_coordinator(caf::actor_system& sys, coordinator_data data,
                                             coordinator_options options,
                                             std::shared_ptr<runtime::snapshot_store> store,
@@ -312,7 +325,7 @@ caf::expected<caf::actor> spawn_coordinator(caf::actor_system& sys, coordinator_
                                             std::optional<snapshot_record> restored) {
   if (!data.content)
     return caf::make_error(ingest_errc::invalid_option, "a coordinator needs samples");
-  options.ledger.samples = data.content->train.count;
+  options.ledger.samples = data.train_count();
   caf::expected<epoch_ledger> ledger = caf::make_error(ingest_errc::ledger_corrupt);
   if (restored) {
     ledger = epoch_ledger::decode(restored->payload);

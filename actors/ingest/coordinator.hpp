@@ -57,7 +57,20 @@ struct coordinator_data {
   std::string cache_key;
   /// The transform the samples went through.
   preprocessing transform;
+  /// Serve only the first N training samples (0: all). A limit instead of a cut copy lets jobs
+  /// on a subset share the cached split.
+  uint64_t train_limit = 0;
+  /// Serve only the first N test samples (0: all).
+  uint64_t test_limit = 0;
+
+  /// Training samples served: the split's count, capped by train_limit.
+  uint64_t train_count() const;
+  /// Test samples served: the split's count, capped by test_limit.
+  uint64_t test_count() const;
 };
+
+/// The first `limit` of `available` samples (0: all of them).
+uint64_t first_samples(uint64_t available, uint64_t limit);
 
 /// Spawns a coordinator. With a `store`, it saves its ledger under `key` and starts from
 /// `restored` when given (a ledger that does not decode, or was built for another sample

@@ -77,7 +77,8 @@ struct listener_state {
   uint32_t next_worker = 0;
   job_options opt;
   std::map<uint64_t, std::vector<uint8_t>> replica_bytes;
-  std::shared_ptr<const ingest::dataset_content> content;
+  // The samples the job trains and evaluates on.
+  ingest::coordinator_data samples;
   std::unique_ptr<replica> evaluator;
   uint64_t epochs_evaluated = 0;
   // run_training's wait for the result, and the master instance asked for it.
@@ -180,10 +181,8 @@ void evaluate_epoch(listener_actor* self, uint64_t epoch) {
             if (values->values.size() != st.evaluator->param_count() + st.evaluator->buffer_count())
               return;
             st.evaluator->write_values(values->values.data());
-            auto& test = st.content->test;
-            auto n = st.opt.epoch_eval_samples == 0
-                         ? test.count
-                         : std::min<uint64_t>(st.opt.epoch_eval_samples, test.count);
+            auto& test = st.samples.content->test;
+            auto n = ingest::first_samples(st.samples.test_count(), st.opt.epoch_eval_samples);
             auto acc = st.evaluator->evaluate(test.pixels.data(), test.labels.data(), n,
                                               test.channels, test.height, test.width);
             if (acc)
@@ -237,7 +236,7 @@ void master_lost(listener_actor* self) {
 
 caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared> shared,
                            runtime::runtime_services svc, job_options opt,
-                           std::shared_ptr<const ingest::dataset_content> content) {
+                           ingest::coordinator_data samples) {
   auto& st = self->state;
   st.shared = std::move(shared);
   st.svc = svc;
@@ -246,7 +245,7 @@ caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared
                    [](const job_event& a, const job_event& b) { return a.at_step < b.at_step; });
   st.next_worker = opt.workers;
   st.opt = std::move(opt);
-  st.content = std::move(content);
+  st.samples = std::move(samples);
   self->join(svc.events);
   self->set_down_handler([self](caf::down_msg& dm) {
     if (dm.source == self->state.asked_master)
@@ -299,27 +298,6 @@ caf::behavior listener_fun(listener_actor* self, std::shared_ptr<listener_shared
         }
       },
   };
-}
-
-std::shared_ptr<const ingest::dataset_content> subset(const ingest::dataset_content& full,
-                                                      uint64_t train, uint64_t test) {
-  // Copies only the first n samples (not the whole split first).
-  auto cut = [](const ingest::sample_set& s, uint64_t n) {
-    if (n == 0 || n > s.count)
-      n = s.count;
-    ingest::sample_set out;
-    out.count = n;
-    out.height = s.height;
-    out.width = s.width;
-    out.channels = s.channels;
-    out.pixels.assign(s.pixels.begin(), s.pixels.begin() + n * s.sample_size());
-    out.labels.assign(s.labels.begin(), s.labels.begin() + n);
-    return out;
-  };
-  auto out = std::make_shared<ingest::dataset_content>();
-  out->train = cut(full.train, train);
-  out->test = cut(full.test, test);
-  return out;
 }
 
 // Where a remote trainer starts: on the least loaded live node of the grant; when every
@@ -439,12 +417,11 @@ caf::expected<job_report> run_training(const job_options& options) {
       });
   if (!full)
     return full.error();
-  auto uncut = [](uint64_t n, const ingest::sample_set& s) { return n == 0 || n >= s.count; };
-  // Concurrent jobs (the pipeline trains three) share the cached split unless they cut it.
-  auto content = uncut(opt.train_samples, (*full)->train) && uncut(opt.test_samples, (*full)->test)
-                     ? *full
-                     : subset(**full, opt.train_samples, opt.test_samples);
+  // Concurrent jobs (the pipeline trains three) share the cached split; a job on the first N
+  // samples limits what its coordinator serves instead of copying them.
   preprocessing prep;
+  ingest::coordinator_data data{*full, opt.dataset,       *digest,
+                                prep,  opt.train_samples, opt.test_samples};
 
   // Initial values (also the PS shards' starting point).
   auto init = replica::create(opt.model, opt.seed, opt.threads);
@@ -458,7 +435,7 @@ caf::expected<job_report> run_training(const job_options& options) {
   // A stopped job's state comes back through the stores its children restore from.
   auto ledger_store = std::make_shared<runtime::memory_snapshot_store>();
   auto master_store = std::make_shared<runtime::memory_snapshot_store>();
-  auto fingerprint = fingerprint_of(opt, initial.size(), content->train.count);
+  auto fingerprint = fingerprint_of(opt, initial.size(), data.train_count());
   std::optional<job_state_dir> state_dir;
   bool resumed = false;
   if (!opt.state_dir.empty()) {
@@ -502,9 +479,8 @@ caf::expected<job_report> run_training(const job_options& options) {
     feed = std::move(*started);
   }
   auto shared = std::make_shared<listener_shared>();
-  auto listener = sys.spawn(listener_fun, shared, svc, opt, content);
+  auto listener = sys.spawn(listener_fun, shared, svc, opt, data);
 
-  ingest::coordinator_data data{content, opt.dataset, *digest, prep};
   ingest::coordinator_options cdopt;
   cdopt.ledger.batch_size = opt.batch_size;
   cdopt.ledger.seed = opt.seed;
@@ -665,15 +641,15 @@ caf::expected<job_report> run_training(const job_options& options) {
     if (shared->stepped)
       report.seconds = std::chrono::duration<double>(end - shared->first_step).count();
   }
-  report.epoch_samples = content->train.count;
+  report.epoch_samples = data.train_count();
   if (report.seconds > 0)
     report.train_images_per_s = report.samples_committed / report.seconds;
   if (report.stopped)
     return report;
   probe.write_values(report.values.data());
-  auto& test = content->test;
-  auto acc = probe.evaluate(test.pixels.data(), test.labels.data(), test.count, test.channels,
-                            test.height, test.width);
+  auto& test = data.content->test;
+  auto acc = probe.evaluate(test.pixels.data(), test.labels.data(), data.test_count(),
+                            test.channels, test.height, test.width);
   if (!acc)
     return acc.error();
   report.test_accuracy = *acc;

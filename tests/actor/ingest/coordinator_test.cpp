@@ -388,6 +388,37 @@ TEST_F(coordinator_test, test_split_is_served_on_request) {
   EXPECT_EQ(err.code(), static_cast<uint8_t>(ingest_errc::invalid_option));
 }
 
+TEST_F(coordinator_test, limits_serve_only_the_first_samples_of_the_shared_split) {
+  auto data = make_data(200);
+  data.train_limit = 50;
+  data.test_limit = 20;
+  auto coordinator = spawn_coordinator(env.sys(), data, make_options(16, 2));
+  ASSERT_TRUE(coordinator);
+  env.track(*coordinator);
+  auto a = add_trainer("a", 4, 4, true, [c = *coordinator] { return c; });
+  ingest_batch last_test;
+  caf::error beyond;
+  env.sys().spawn([&](caf::event_based_actor* self) {
+    self->request(*coordinator, 1s, ingest_test_request{15, 10}).then([&](ingest_batch& b) {
+      last_test = std::move(b);
+    });
+    self->request(*coordinator, 1s, ingest_test_request{20, 1})
+        .then([](ingest_batch&) {}, [&](caf::error& e) { beyond = e; });
+  });
+  env.run();
+  ASSERT_TRUE(a->job);
+  EXPECT_EQ(a->job->train_samples, 50u);
+  EXPECT_EQ(a->job->test_samples, 20u);
+  EXPECT_EQ(a->job->batches_per_epoch, 4u);
+  expect_exactly_once({a}, 50, 2);
+  for (auto& [epoch, seen] : a->trained)
+    for (auto& [index, n] : seen)
+      EXPECT_LT(index, 50u) << "epoch " << epoch;
+  EXPECT_EQ(indices_of(last_test), (std::vector<uint64_t>{15, 16, 17, 18, 19}));
+  EXPECT_EQ(beyond.code(), static_cast<uint8_t>(ingest_errc::invalid_option));
+  EXPECT_EQ(data.content->train.count, 200u) << "the shared split is not cut";
+}
+
 TEST_F(coordinator_test, group_commit_saves_once_per_interval_and_replies_after_the_save) {
   auto store = std::make_shared<counting_store>();
   auto options = make_options(16, 2);

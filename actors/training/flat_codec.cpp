@@ -55,6 +55,38 @@ caf::expected<std::vector<float>> floats_of(const tensor_bundle& b, const char* 
   return out;
 }
 
+// Builds a "values" message for `data_bytes` bytes of floats in `words`, zeroed except where
+// the blob goes: Cap'n Proto allocates the blob without touching it, so whatever bytes are there
+// become its contents. Returns the words used and sets `blob` to where the blob starts.
+caf::expected<size_t> build_values(kj::ArrayPtr<capnp::word> words, size_t data_bytes,
+                                   const void*& blob) {
+  try {
+    capnp::FlatMessageBuilder message(words);
+    auto root = message.initRoot<TensorBundle>();
+    root.setFormatVersion(tensor_bundle_format_version);
+    auto t = root.initTensors(1)[0];
+    t.setName("values");
+    t.setDtype(DType::FLOAT32);
+    t.initShape(1).set(0, static_cast<int64_t>(data_bytes / sizeof(float)));
+    blob = t.initData(static_cast<unsigned>(data_bytes)).begin();
+    return message.getSegmentsForOutput()[0].size();
+  } catch (const kj::Exception& e) {
+    return caf::make_error(training_errc::bad_bundle, std::string(e.getDescription().cStr()));
+  }
+}
+
+// Words of a "values" message before its blob. The blob is allocated last and its length lives
+// in a pointer, so this is the same for every length: the size of an empty one.
+size_t values_header_words() {
+  static const size_t words = [] {
+    std::vector<capnp::word> scratch(64, capnp::word{});
+    const void* blob = nullptr;
+    auto used = build_values(kj::arrayPtr(scratch.data(), scratch.size()), 0, blob);
+    return used ? *used : 0;
+  }();
+  return words;
+}
+
 } // namespace
 
 caf::expected<encoded_bundle> encode_values(const float* data, size_t n) {
@@ -64,33 +96,30 @@ caf::expected<encoded_bundle> encode_values(const float* data, size_t n) {
   if (data_bytes > max_bytes)
     return caf::make_error(training_errc::bad_bundle,
                            std::to_string(n) + " values exceed one bundle's limit");
-  // One segment: the segment table (one word), the structs and name (well under 32 words) and
-  // the data. The message is built in place in the output vector, so the floats are copied once.
+  // One segment: the segment table (one word), the structs and name, then the data. The floats
+  // are appended where the blob will be allocated and the message is built around them: one
+  // copy of the data and no zero-filling pass over it.
   constexpr size_t table_words = 1;
-  auto segment_words = 32 + (data_bytes + sizeof(capnp::word) - 1) / sizeof(capnp::word);
+  constexpr size_t word = sizeof(capnp::word);
+  auto header_words = values_header_words();
+  auto data_words = (data_bytes + word - 1) / word;
+  auto segment_words = header_words + data_words;
   encoded_bundle out;
-  out.bytes.resize((table_words + segment_words) * sizeof(capnp::word));
+  out.bytes.reserve((table_words + segment_words) * word);
+  out.bytes.resize((table_words + header_words) * word);
+  auto* bytes = reinterpret_cast<const uint8_t*>(data);
+  out.bytes.insert(out.bytes.end(), bytes, bytes + data_bytes);
+  out.bytes.resize((table_words + segment_words) * word);
   auto* first = reinterpret_cast<capnp::word*>(out.bytes.data()) + table_words;
-  size_t used_words = 0;
-  try {
-    capnp::FlatMessageBuilder message(kj::arrayPtr(first, segment_words));
-    auto root = message.initRoot<TensorBundle>();
-    root.setFormatVersion(tensor_bundle_format_version);
-    auto t = root.initTensors(1)[0];
-    t.setName("values");
-    t.setDtype(DType::FLOAT32);
-    t.initShape(1).set(0, static_cast<int64_t>(n));
-    auto blob = t.initData(static_cast<unsigned>(data_bytes));
-    if (data_bytes > 0)
-      std::memcpy(blob.begin(), data, data_bytes);
-    used_words = message.getSegmentsForOutput()[0].size();
-  } catch (const kj::Exception& e) {
-    return caf::make_error(training_errc::bad_bundle, std::string(e.getDescription().cStr()));
-  }
+  const void* blob = nullptr;
+  auto used_words = build_values(kj::arrayPtr(first, segment_words), data_bytes, blob);
+  if (!used_words)
+    return used_words.error();
+  if (*used_words != segment_words || (data_bytes > 0 && blob != first + header_words))
+    return caf::make_error(training_errc::bad_bundle, "values bundle laid out unexpectedly");
   // The flat format's table for one segment: count − 1 = 0, then the segment's size in words.
-  uint32_t table[2] = {0, static_cast<uint32_t>(used_words)};
+  uint32_t table[2] = {0, static_cast<uint32_t>(segment_words)};
   std::memcpy(out.bytes.data(), table, sizeof table);
-  out.bytes.resize((table_words + used_words) * sizeof(capnp::word));
   return out;
 }
 

@@ -178,6 +178,23 @@ protected:
     return out;
   }
 
+  // Asks `coordinator` for the test samples of `served` (expected to be answered) and of
+  // `refused` (expected to fail); returns the batch served and the error of the refused request.
+  std::pair<ingest_batch, caf::error> test_requests(const caf::actor& coordinator,
+                                                    ingest_test_request served,
+                                                    ingest_test_request refused) {
+    std::pair<ingest_batch, caf::error> out;
+    env.sys().spawn([&](caf::event_based_actor* self) {
+      self->request(coordinator, 1s, served).then([&](ingest_batch& b) {
+        out.first = std::move(b);
+      });
+      self->request(coordinator, 1s, refused)
+          .then([](ingest_batch&) {}, [&](caf::error& e) { out.second = e; });
+    });
+    env.run();
+    return out;
+  }
+
   // Each index of each epoch acknowledged exactly once over all trainers.
   void expect_exactly_once(const std::vector<record_ptr>& recs, uint64_t samples, uint64_t epochs) {
     for (uint64_t e = 0; e < epochs; ++e) {
@@ -373,16 +390,8 @@ TEST_F(coordinator_test, test_split_is_served_on_request) {
   auto coordinator = spawn_coordinator(env.sys(), make_data(), make_options(16, 1));
   ASSERT_TRUE(coordinator);
   env.track(*coordinator);
-  ingest_batch got;
-  caf::error err;
-  env.sys().spawn([&](caf::event_based_actor* self) {
-    self->request(*coordinator, 1s, ingest_test_request{25, 10}).then([&](ingest_batch& b) {
-      got = std::move(b);
-    });
-    self->request(*coordinator, 1s, ingest_test_request{30, 1})
-        .then([](ingest_batch&) {}, [&](caf::error& e) { err = e; });
-  });
-  env.run();
+  auto [got, err] =
+      test_requests(*coordinator, ingest_test_request{25, 10}, ingest_test_request{30, 1});
   EXPECT_EQ(got.size, 5u);
   EXPECT_EQ(indices_of(got), (std::vector<uint64_t>{25, 26, 27, 28, 29}));
   EXPECT_EQ(err.code(), static_cast<uint8_t>(ingest_errc::invalid_option));
@@ -396,16 +405,9 @@ TEST_F(coordinator_test, limits_serve_only_the_first_samples_of_the_shared_split
   ASSERT_TRUE(coordinator);
   env.track(*coordinator);
   auto a = add_trainer("a", 4, 4, true, [c = *coordinator] { return c; });
-  ingest_batch last_test;
-  caf::error beyond;
-  env.sys().spawn([&](caf::event_based_actor* self) {
-    self->request(*coordinator, 1s, ingest_test_request{15, 10}).then([&](ingest_batch& b) {
-      last_test = std::move(b);
-    });
-    self->request(*coordinator, 1s, ingest_test_request{20, 1})
-        .then([](ingest_batch&) {}, [&](caf::error& e) { beyond = e; });
-  });
   env.run();
+  auto [last_test, beyond] =
+      test_requests(*coordinator, ingest_test_request{15, 10}, ingest_test_request{20, 1});
   ASSERT_TRUE(a->job);
   EXPECT_EQ(a->job->train_samples, 50u);
   EXPECT_EQ(a->job->test_samples, 20u);

@@ -11,6 +11,11 @@
 //   ingest_leave     -> void         leave the job; outstanding batches go to the others
 //   ingest_test_request -> ingest_batch   a slice of the test split (evaluation)
 //   ingest_status_atom  -> ingest_status  progress of the job
+// Coordinator → the job's fence actor (its job master), when a trainer is lost with batches
+// outstanding (each a request with a finite timeout):
+//   ingest_fence     -> ingest_fenced  which of them the job trained; the coordinator
+//                                      acknowledges those on the trainer's behalf and returns
+//                                      the rest to the others (docs/ingest.md, "Fencing")
 // Coordinator → trainer (asynchronous sends to the registering actor):
 //   ingest_batch      one training batch; at most `window` are outstanding per trainer
 //   ingest_epoch_end  every batch of an epoch was acknowledged (`last` after max_epochs)
@@ -23,7 +28,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "messages/preprocessing.hpp"
@@ -184,6 +191,46 @@ struct ingest_status {
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_status& x) {
   return f(caf::meta::type_name("ingest_status"), x.epoch, x.batches_done, x.batches_per_epoch,
            x.total_acked, x.outstanding, x.trainers, x.finished);
+}
+
+/// One training batch by its ids, with its size.
+struct batch_ref {
+  /// The batch's epoch.
+  uint64_t epoch = 0;
+  /// The batch's id within its epoch.
+  uint64_t batch = 0;
+  /// Samples in the batch.
+  uint64_t samples = 0;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, batch_ref& x) {
+  return f(caf::meta::type_name("batch_ref"), x.epoch, x.batch, x.samples);
+}
+
+/// A trainer is lost with batches outstanding: which of them did the job train? (coordinator →
+/// fence actor; replies ingest_fenced). Once the fence actor answers, nothing the lost trainer
+/// sent may change the model any more, so the answer is final.
+struct ingest_fence {
+  /// The trainer's id.
+  std::string trainer;
+  /// The lost incarnation (invalid when the coordinator never saw it since a restart).
+  caf::actor handle;
+  /// Its outstanding batches.
+  std::vector<batch_ref> outstanding;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_fence& x) {
+  return f(caf::meta::type_name("ingest_fence"), x.trainer, x.handle, x.outstanding);
+}
+
+/// The batches of an ingest_fence that were trained (their updates are in the model).
+struct ingest_fenced {
+  /// A subset of the fence's `outstanding`.
+  std::vector<batch_ref> trained;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ingest_fenced& x) {
+  return f(caf::meta::type_name("ingest_fenced"), x.trained);
 }
 
 } // namespace dmlp

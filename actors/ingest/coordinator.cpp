@@ -13,6 +13,7 @@
 #include "messages/ingest_errors.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/name_registry.hpp"
 
 namespace dmlp::ingest {
 
@@ -35,6 +36,10 @@ struct coordinator_state {
   bool commit_armed = false;
   // Set by ingest_pause_atom (a job stopping): no batch is issued any more.
   bool paused = false;
+  // Where the fence actor (options.fence_path) is looked up; may be null.
+  std::shared_ptr<runtime::name_registry> names;
+  // Lost trainers whose fence is open, with what waits for it (a new incarnation registering).
+  std::map<std::string, std::vector<std::function<void()>>> fencing;
   runtime::actor_log log;
 
   static inline const char* name = "dmlp.ingest.coordinator";
@@ -45,7 +50,7 @@ using coordinator_actor = caf::stateful_actor<coordinator_state>;
 // Issues every batch `trainer`'s credits and window allow.
 void pump(coordinator_actor* self, const std::string& trainer) {
   auto& st = self->state;
-  if (st.paused)
+  if (st.paused || st.fencing.count(trainer) > 0)
     return;
   while (auto ticket = st.ledger->issue(trainer))
     st.to_send.emplace_back(trainer, std::move(*ticket));
@@ -117,12 +122,12 @@ template <class T> void reply_after_commit(coordinator_actor* self, T value) {
       [promise, value]() mutable { promise.deliver(std::move(value)); });
 }
 
-// Binds `trainer` to the current sender; a new binding re-sends its outstanding batches (the
-// first contact after a coordinator restart, or a trainer that moved).
-void attach(coordinator_actor* self, const std::string& trainer) {
+// Binds `trainer` to `sender`; a new binding re-sends its outstanding batches (the first
+// contact after a coordinator restart, or a trainer that moved). A lost trainer being fenced
+// stays unbound: what reaches us from it now was sent before it was lost.
+void attach(coordinator_actor* self, const std::string& trainer, const caf::actor& sender) {
   auto& st = self->state;
-  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-  if (!sender || !st.ledger->has(trainer))
+  if (!sender || !st.ledger->has(trainer) || st.fencing.count(trainer) > 0)
     return;
   auto i = st.trainers.find(trainer);
   if (i != st.trainers.end() && i->second == sender)
@@ -153,6 +158,90 @@ void drop_trainer(coordinator_actor* self, const std::string& trainer, const cha
   pump_all(self);
 }
 
+void note_epoch(coordinator_actor* self, const ack_result& result);
+
+// The fence of a lost trainer answered (or failed: `trained` is empty): its trained batches are
+// acknowledged on its behalf, the rest return to the others, and what waited goes on.
+void end_fence(coordinator_actor* self, const std::string& trainer, const char* why,
+               const std::vector<batch_ref>& trained) {
+  auto& st = self->state;
+  size_t acked = 0;
+  for (auto& b : trained)
+    if (auto result = st.ledger->ack(trainer, b.epoch, b.batch)) {
+      acked += result->duplicate ? 0 : 1;
+      note_epoch(self, *result);
+    }
+  auto waiting = std::move(st.fencing[trainer]);
+  st.fencing.erase(trainer);
+  st.log.info("trainer {}: {} of its outstanding batches were trained", trainer, acked);
+  drop_trainer(self, trainer, why);
+  for (auto& next : waiting)
+    next();
+  finish(self);
+}
+
+// A trainer is lost (down, replaced by a new incarnation, not back after a restart). Before its
+// outstanding batches return to the others, the fence actor says which of them the job trained
+// already (their updates are in the model, the acknowledgement was lost with the trainer) —
+// handing those out again would train them twice. Without a fence actor they all return.
+void lose_trainer(coordinator_actor* self, const std::string& trainer, const char* why) {
+  auto& st = self->state;
+  if (st.fencing.count(trainer) > 0)
+    return;
+  auto fence = st.names && !st.options.fence_path.empty() ? st.names->get(st.options.fence_path)
+                                                          : caf::actor{};
+  auto tickets = st.ledger->outstanding(trainer);
+  if (!fence || tickets.empty()) {
+    drop_trainer(self, trainer, why);
+    return;
+  }
+  ingest_fence request{trainer, {}, {}};
+  auto i = st.trainers.find(trainer);
+  if (i != st.trainers.end()) {
+    request.handle = i->second;
+    self->demonitor(i->second);
+    st.trainers.erase(i);
+  }
+  for (auto& t : tickets)
+    request.outstanding.push_back(batch_ref{t.epoch, t.batch, t.indices.size()});
+  st.fencing[trainer];
+  self->request(fence, st.options.fence_timeout, std::move(request))
+      .then([self, trainer, why](ingest_fenced& r) { end_fence(self, trainer, why, r.trained); },
+            [self, trainer, why](caf::error& err) {
+              self->state.log.warn("trainer {}: no answer from the fence ({}); its outstanding "
+                                   "batches return untried",
+                                   trainer, describe(err));
+              end_fence(self, trainer, why, {});
+            });
+}
+
+// Joins `r.trainer` from `sender` and answers `rp` with the job once that is saved.
+void join_trainer(coordinator_actor* self, const ingest_register& r, const caf::actor& sender,
+                  caf::typed_response_promise<ingest_job> rp) {
+  auto& st = self->state;
+  auto window = std::min(std::max<uint32_t>(r.window, 1), st.options.max_window);
+  if (auto err = st.ledger->join(r.trainer, window)) {
+    rp.deliver(err);
+    return;
+  }
+  attach(self, r.trainer, sender);
+  pump_all(self);
+  auto& ledger = *st.ledger;
+  ingest_job job;
+  job.dataset = st.data.dataset;
+  job.cache_key = st.data.cache_key;
+  job.train_samples = st.data.train_count();
+  job.test_samples = st.data.test_count();
+  job.batch_size = ledger.options().batch_size;
+  job.batches_per_epoch = ledger.batches_per_epoch();
+  job.epoch = ledger.epoch();
+  job.max_epochs = ledger.options().max_epochs;
+  job.window = window;
+  job.transform = st.data.transform;
+  st.replies.emplace_back([rp, job]() mutable { rp.deliver(std::move(job)); });
+  finish(self);
+}
+
 ingest_status status_of(const epoch_ledger& ledger) {
   return ingest_status{ledger.epoch(),
                        ledger.batches_done(),
@@ -176,8 +265,9 @@ void note_epoch(coordinator_actor* self, const ack_result& result) {
 caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordinator_data data,
                           coordinator_options options,
                           std::shared_ptr<runtime::snapshot_store> store, std::string key,
-                          bool restored) {
+                          bool restored, std::shared_ptr<runtime::name_registry> names) {
   auto& st = self->state;
+  st.names = std::move(names);
   st.ledger = std::move(ledger);
   st.data = std::move(data);
   st.options = options;
@@ -191,40 +281,36 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
     for (auto& [id, handle] : st.trainers)
       if (handle.address() == msg.source) {
         auto trainer = id;
-        drop_trainer(self, trainer, "is down");
+        lose_trainer(self, trainer, "is down");
         finish(self);
         return;
       }
   });
   return {
-      [self](ingest_register& r) -> caf::result<void> {
+      [self](ingest_register& r) -> caf::result<ingest_job> {
         auto& st = self->state;
-        auto window = std::min(std::max<uint32_t>(r.window, 1), st.options.max_window);
-        if (st.ledger->has(r.trainer))
-          drop_trainer(self, r.trainer, "registered again");
-        if (auto err = st.ledger->join(r.trainer, window))
-          return err;
-        attach(self, r.trainer);
-        pump_all(self);
-        auto& ledger = *st.ledger;
-        ingest_job job;
-        job.dataset = st.data.dataset;
-        job.cache_key = st.data.cache_key;
-        job.train_samples = st.data.train_count();
-        job.test_samples = st.data.test_count();
-        job.batch_size = ledger.options().batch_size;
-        job.batches_per_epoch = ledger.batches_per_epoch();
-        job.epoch = ledger.epoch();
-        job.max_epochs = ledger.options().max_epochs;
-        job.window = window;
-        job.transform = st.data.transform;
-        reply_after_commit(self, std::move(job));
-        finish(self);
-        return caf::unit;
+        // Before the promise: making it moves the sender out of the current message.
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        auto rp = self->make_response_promise<ingest_job>();
+        if (st.ledger->has(r.trainer)) {
+          // The same actor again (its first reply was lost) is no lost incarnation: fencing it
+          // would make the shards refuse a live trainer.
+          auto bound = st.trainers.find(r.trainer);
+          if (bound != st.trainers.end() && bound->second == sender)
+            drop_trainer(self, r.trainer, "registered again");
+          else
+            lose_trainer(self, r.trainer, "registered again");
+        }
+        auto fencing = st.fencing.find(r.trainer);
+        if (fencing != st.fencing.end())
+          fencing->second.push_back([self, r, sender, rp] { join_trainer(self, r, sender, rp); });
+        else
+          join_trainer(self, r, sender, rp);
+        return rp;
       },
       [self](ingest_credit& c) -> caf::result<void> {
         auto& st = self->state;
-        attach(self, c.trainer);
+        attach(self, c.trainer, caf::actor_cast<caf::actor>(self->current_sender()));
         if (auto err = st.ledger->grant(c.trainer, c.credits))
           return err;
         pump(self, c.trainer);
@@ -235,7 +321,7 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
       [self](ingest_ack& a) -> caf::result<void> {
         auto& st = self->state;
         if (!a.on_behalf)
-          attach(self, a.trainer);
+          attach(self, a.trainer, caf::actor_cast<caf::actor>(self->current_sender()));
         auto result = st.ledger->ack(a.trainer, a.epoch, a.batch);
         if (!result) {
           finish(self);
@@ -294,7 +380,7 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
         auto& st = self->state;
         for (auto& id : st.ledger->members())
           if (st.trainers.count(id) == 0)
-            drop_trainer(self, id, "did not re-attach after the restart");
+            lose_trainer(self, id, "did not re-attach after the restart");
         finish(self);
       },
       [self](ingest_commit_atom) {
@@ -322,7 +408,8 @@ caf::expected<caf::actor> spawn_coordinator(caf::actor_system& sys, coordinator_
                                             coordinator_options options,
                                             std::shared_ptr<runtime::snapshot_store> store,
                                             std::string key,
-                                            std::optional<snapshot_record> restored) {
+                                            std::optional<snapshot_record> restored,
+                                            std::shared_ptr<runtime::name_registry> names) {
   if (!data.content)
     return caf::make_error(ingest_errc::invalid_option, "a coordinator needs samples");
   options.ledger.samples = data.train_count();
@@ -341,12 +428,13 @@ caf::expected<caf::actor> spawn_coordinator(caf::actor_system& sys, coordinator_
   if (!ledger)
     return ledger.error();
   return sys.spawn(coordinator, std::move(*ledger), std::move(data), options, std::move(store),
-                   std::move(key), restored.has_value());
+                   std::move(key), restored.has_value(), std::move(names));
 }
 
 runtime::start_function coordinator_start(coordinator_data data, coordinator_options options) {
   return [data, options](const runtime::start_context& ctx) {
-    return spawn_coordinator(ctx.system, data, options, ctx.snapshots, ctx.path, ctx.snapshot);
+    return spawn_coordinator(ctx.system, data, options, ctx.snapshots, ctx.path, ctx.snapshot,
+                             ctx.services.names);
   };
 }
 

@@ -2,7 +2,10 @@
 // ingest protocol (messages/ingest.hpp). A thin shell around the epoch_ledger (which batch goes
 // where, exactly once per epoch) and the credit windows inside it (at most `window` batches in
 // flight per trainer). It monitors every trainer; a trainer's death returns its outstanding
-// batches to the survivors.
+// batches to the survivors — those the job trained already excepted: with a fence actor
+// (options.fence_path, looked up in `names`; the job master), the coordinator first asks it
+// which of them are in the model (ingest_fence) and acknowledges those on the lost trainer's
+// behalf. A new incarnation of a trainer being fenced joins once the fence answered.
 //
 // Durability: after every change, before any batch or reply leaves, the coordinator saves the
 // ledger to its snapshot store under its supervision path (changes within `commit_interval`
@@ -45,6 +48,11 @@ struct coordinator_options {
   /// a file store); replies and batches leave after the save. 0 saves after every message.
   /// Default: 2 ms.
   std::chrono::milliseconds commit_interval{2};
+  /// Registry path of the fence actor (the job master) asked about a lost trainer's outstanding
+  /// batches; empty: they all return to the others. Default: empty.
+  std::string fence_path;
+  /// How long to wait for the fence actor's answer. Default: 30 s.
+  std::chrono::milliseconds fence_timeout{30000};
 };
 
 /// What a coordinator serves.
@@ -79,7 +87,8 @@ caf::expected<caf::actor> spawn_coordinator(caf::actor_system& sys, coordinator_
                                             coordinator_options options,
                                             std::shared_ptr<runtime::snapshot_store> store = {},
                                             std::string key = "",
-                                            std::optional<snapshot_record> restored = {});
+                                            std::optional<snapshot_record> restored = {},
+                                            std::shared_ptr<runtime::name_registry> names = {});
 
 /// A supervisor start function: spawns a coordinator that saves to the child spec's snapshot
 /// store under its path and resumes from the newest snapshot there.

@@ -2,7 +2,9 @@
 // protocol (messages/ingest.hpp) see each sample exactly once per epoch; a slow consumer never
 // has more than its window outstanding; a dead trainer's batches go to the survivors; and a
 // coordinator killed mid-epoch is restarted by its supervisor from the saved ledger and loses
-// nothing (trainers re-attach, silent ones are dropped after the re-attach deadline).
+// nothing (trainers re-attach, silent ones are dropped after the re-attach deadline); with a
+// fence actor, a lost trainer's batches that the job trained are acknowledged, not handed out
+// again.
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,6 +18,8 @@
 #include "messages/ingest.hpp"
 #include "messages/ingest_errors.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/name_registry.hpp"
+#include "runtime/services.hpp"
 #include "runtime/snapshot_store.hpp"
 #include "runtime/supervisor.hpp"
 #include "tests/support/deterministic_system.hpp"
@@ -29,6 +33,7 @@ namespace {
 // Test-only commands to the test trainer.
 using ack_some_atom = caf::atom_constant<caf::atom("tackn")>;
 using poke_atom = caf::atom_constant<caf::atom("tpoke")>;
+using release_atom = caf::atom_constant<caf::atom("trelease")>;
 
 // What one test trainer saw and did.
 struct trainer_record {
@@ -115,6 +120,34 @@ caf::behavior trainer(caf::event_based_actor* self, std::string id, uint32_t win
   };
 }
 
+// What the test fence actor was asked and answered.
+struct fence_record {
+  // Answer that the first `trained` outstanding batches are in the model.
+  size_t trained = 0;
+  // Keep the answer until release_atom.
+  bool hold = false;
+  std::vector<ingest_fence> asked;
+  ingest_fenced answer;
+  caf::typed_response_promise<ingest_fenced> held;
+};
+
+// A job master stand-in for the coordinator's fence questions.
+caf::behavior fence_actor(caf::event_based_actor* self, std::shared_ptr<fence_record> rec) {
+  return {
+      [=](ingest_fence& f) -> caf::result<ingest_fenced> {
+        rec->asked.push_back(f);
+        rec->answer.trained.assign(f.outstanding.begin(),
+                                   f.outstanding.begin() +
+                                       std::min(rec->trained, f.outstanding.size()));
+        if (!rec->hold)
+          return rec->answer;
+        rec->held = self->make_response_promise<ingest_fenced>();
+        return rec->held;
+      },
+      [=](release_atom) { rec->held.deliver(rec->answer); },
+  };
+}
+
 std::shared_ptr<const dataset_content> tiny_content(uint64_t train, uint64_t test) {
   auto content = std::make_shared<dataset_content>();
   for (auto [set, n] : {std::pair{&content->train, train}, {&content->test, test}}) {
@@ -195,6 +228,46 @@ protected:
     return out;
   }
 
+  // Trainer "doomed" (window 4, acknowledging one batch) dies mid-epoch beside "survivor"
+  // (window 2, acknowledging everything); returns their records.
+  std::pair<record_ptr, record_ptr> lose_one_of_two(const caf::actor& coordinator) {
+    auto find = [coordinator] { return coordinator; };
+    auto doomed = add_trainer("doomed", 4, 4, false, find);
+    auto survivor = add_trainer("survivor", 2, 2, true, find);
+    env.run();
+    EXPECT_EQ(doomed->held.size(), 4u);
+    caf::anon_send(trainers["doomed"], ack_some_atom::value, 1);
+    env.run();
+    EXPECT_FALSE(status(coordinator).finished);
+    caf::anon_send_exit(trainers["doomed"], caf::exit_reason::kill);
+    env.run();
+    return {doomed, survivor};
+  }
+
+  // A coordinator asking `rec`'s fence actor about lost trainers.
+  caf::actor fenced_coordinator(std::shared_ptr<fence_record> rec) {
+    auto services = runtime::make_services(env.sys());
+    fence_handle = env.sys().spawn(fence_actor, rec);
+    env.track(fence_handle);
+    services.names->put("train/master", fence_handle);
+    auto options = make_options(16, 1);
+    options.fence_path = "train/master";
+    auto coordinator =
+        spawn_coordinator(env.sys(), make_data(), options, {}, "", std::nullopt, services.names);
+    EXPECT_TRUE(coordinator);
+    env.track(*coordinator);
+    return *coordinator;
+  }
+
+  // Counts the batches the fence declared trained as trained by `lost`, which held them.
+  static void credit_fenced(const record_ptr& lost, const fence_record& fence) {
+    for (auto& b : fence.answer.trained)
+      for (auto& held : lost->held)
+        if (held.epoch == b.epoch && held.batch == b.batch)
+          for (auto i : indices_of(held))
+            ++lost->trained[held.epoch][i];
+  }
+
   // Each index of each epoch acknowledged exactly once over all trainers.
   void expect_exactly_once(const std::vector<record_ptr>& recs, uint64_t samples, uint64_t epochs) {
     for (uint64_t e = 0; e < epochs; ++e) {
@@ -209,6 +282,8 @@ protected:
 
   dmlp::testing::deterministic_system env;
   std::map<std::string, caf::actor> trainers;
+  // The fence actor of fenced_coordinator().
+  caf::actor fence_handle;
 };
 
 } // namespace
@@ -280,16 +355,7 @@ TEST_F(coordinator_test, a_dead_trainers_batches_go_to_the_survivor) {
   auto coordinator = spawn_coordinator(env.sys(), make_data(), make_options(16, 1));
   ASSERT_TRUE(coordinator);
   env.track(*coordinator);
-  auto find = [c = *coordinator] { return c; };
-  auto doomed = add_trainer("doomed", 4, 4, false, find);
-  auto survivor = add_trainer("survivor", 2, 2, true, find);
-  env.run();
-  EXPECT_EQ(doomed->held.size(), 4u);
-  caf::anon_send(trainers["doomed"], ack_some_atom::value, 1);
-  env.run();
-  EXPECT_FALSE(status(*coordinator).finished);
-  caf::anon_send_exit(trainers["doomed"], caf::exit_reason::kill);
-  env.run();
+  auto [doomed, survivor] = lose_one_of_two(*coordinator);
   auto s = status(*coordinator);
   EXPECT_TRUE(s.finished);
   EXPECT_EQ(s.total_acked, 13u);
@@ -452,4 +518,74 @@ TEST_F(coordinator_test, group_commit_saves_once_per_interval_and_replies_after_
   auto ledger = epoch_ledger::decode((*saved)->payload);
   ASSERT_TRUE(ledger);
   EXPECT_TRUE(ledger->finished());
+}
+
+TEST_F(coordinator_test, a_lost_trainers_trained_batches_are_acknowledged_not_handed_out_again) {
+  auto fence = std::make_shared<fence_record>();
+  fence->trained = 2;
+  auto coordinator = fenced_coordinator(fence);
+  auto [doomed, survivor] = lose_one_of_two(coordinator);
+  ASSERT_EQ(fence->asked.size(), 1u);
+  EXPECT_EQ(fence->asked[0].trainer, "doomed");
+  EXPECT_EQ(fence->asked[0].handle, trainers["doomed"]);
+  ASSERT_EQ(fence->asked[0].outstanding.size(), 3u);
+  for (auto& b : fence->asked[0].outstanding)
+    EXPECT_EQ(b.samples, 16u);
+  for (auto& b : fence->answer.trained)
+    EXPECT_EQ(survivor->seen.count({b.epoch, b.batch}), 0u) << "batch " << b.batch;
+  auto s = status(coordinator);
+  EXPECT_TRUE(s.finished);
+  EXPECT_EQ(s.total_acked, 13u);
+  credit_fenced(doomed, *fence);
+  expect_exactly_once({doomed, survivor}, 200, 1);
+}
+
+TEST_F(coordinator_test, a_new_incarnation_joins_once_its_predecessors_fence_answered) {
+  auto fence = std::make_shared<fence_record>();
+  fence->trained = 1;
+  fence->hold = true;
+  auto coordinator = fenced_coordinator(fence);
+  auto find = [coordinator] { return coordinator; };
+  auto lost = add_trainer("worker", 4, 4, false, find);
+  env.run();
+  ASSERT_EQ(lost->held.size(), 4u);
+  caf::anon_send_exit(trainers["worker"], caf::exit_reason::kill);
+  env.run();
+  ASSERT_EQ(fence->asked.size(), 1u);
+  auto next = add_trainer("worker", 2, 2, true, find);
+  env.run();
+  EXPECT_FALSE(next->job);
+  EXPECT_EQ(next->received, 0u);
+  caf::anon_send(fence_handle, release_atom::value);
+  env.run();
+  ASSERT_TRUE(next->job);
+  EXPECT_TRUE(status(coordinator).finished);
+  EXPECT_EQ(next->seen.count({fence->answer.trained[0].epoch, fence->answer.trained[0].batch}), 0u);
+  credit_fenced(lost, *fence);
+  expect_exactly_once({lost, next}, 200, 1);
+}
+
+TEST_F(coordinator_test, a_trainer_registering_again_from_the_same_actor_is_not_fenced) {
+  auto fence = std::make_shared<fence_record>();
+  auto coordinator = fenced_coordinator(fence);
+  size_t batches = 0;
+  bool registered_twice = false;
+  auto twice = env.sys().spawn([&](caf::event_based_actor* self) -> caf::behavior {
+    self->request(coordinator, 1s, ingest_register{"again", 2}).then([=](ingest_job&) {
+      self->request(coordinator, 1s, ingest_credit{"again", 2}).then([] {});
+    });
+    return {
+        [&, self](ingest_batch&) {
+          if (++batches == 2)
+            self->request(coordinator, 1s, ingest_register{"again", 2}).then([&](ingest_job&) {
+              registered_twice = true;
+            });
+        },
+    };
+  });
+  env.track(twice);
+  env.run();
+  EXPECT_EQ(batches, 2u);
+  EXPECT_TRUE(registered_twice);
+  EXPECT_TRUE(fence->asked.empty());
 }

@@ -18,6 +18,12 @@
 //   trainer → shard   (ps_pull_atom, trainer id) -> ps_params    parameters only (and the
 //                                                                clock the shard has for it)
 //   master  → shard   (ps_members) -> void                       the live trainers
+//   master  → shard   (ingest_fence) -> ingest_fenced            refuse a lost trainer's
+//                                                                pushes from now on; which of
+//                                                                its batches are applied
+// Fencing (both strategies): when a trainer is lost with batches outstanding, its ingest
+// coordinator asks the master (ingest_fence, messages/ingest.hpp) which of them the job
+// trained; those are acknowledged on the trainer's behalf, the rest go to the others.
 // A reply may be held back by the shard's consistency mode (sync: until every live member
 // pushed; ssp: while the pusher is more than `staleness` clocks ahead of the slowest).
 // Every request carries a finite timeout on the sender's side.
@@ -30,6 +36,7 @@
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "messages/ingest.hpp"
 #include "messages/tensor_bundle.hpp"
 
 namespace dmlp {
@@ -136,10 +143,14 @@ struct ps_push {
   double lr = 0;
   /// TensorBundle "values": the slice, gradients × samples then buffers × samples.
   encoded_bundle data;
+  /// The batch behind the gradient (samples > 0), which a fence asks about.
+  uint64_t batch_epoch = 0;
+  uint64_t batch = 0;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, ps_push& x) {
-  return f(caf::meta::type_name("ps_push"), x.trainer, x.clock, x.samples, x.lr, x.data);
+  return f(caf::meta::type_name("ps_push"), x.trainer, x.clock, x.samples, x.lr, x.data,
+           x.batch_epoch, x.batch);
 }
 
 /// A shard's parameter slice (reply to ps_push and ps_pull_atom).

@@ -42,6 +42,9 @@ struct master_state {
   std::set<std::string> reduced;
   // The (epoch, batch) of every trainer that contributed a batch to the step in flight.
   std::map<std::string, std::pair<uint64_t, uint64_t>> step_batches;
+  // Batches of the unfinished epochs that are in the model: committed with a step (allreduce)
+  // or counted as pushed (ps). A fence answers from it; ps counts each batch once.
+  std::set<std::pair<uint64_t, uint64_t>> trained;
   std::optional<train_state> saved;
   std::set<uint64_t> epochs_seen;
   train_progress progress;
@@ -294,6 +297,70 @@ void remove_member(master_actor* self, const caf::actor_addr& who) {
   maybe_step(self);
 }
 
+// The batches of `outstanding` that are in the model.
+ingest_fenced trained_of(const master_state& st, const std::vector<batch_ref>& outstanding) {
+  ingest_fenced out;
+  for (auto& b : outstanding)
+    if (st.trained.count({b.epoch, b.batch}) > 0)
+      out.trained.push_back(b);
+  return out;
+}
+
+// A trainer is lost with `f.outstanding` batches: answers which of them the model holds, once
+// nothing the lost incarnation sent can change that any more.
+//   allreduce  a step it is part of is aborted now (the down message may come later), so its
+//              batch is in the model only if a step committed it.
+//   ps         every shard refuses its pushes from now on and reports the batches it applied;
+//              a batch applied by any shard counts as trained (a push lost to some shards only,
+//              with a killed node, is not repeated on the others). Batches it never reported
+//              are counted here, once.
+void fence(master_actor* self, ingest_fence f, caf::response_promise rp) {
+  auto& st = self->state;
+  if (st.opt.kind == strategy::allreduce) {
+    if (f.handle)
+      remove_member(self, f.handle.address());
+    rp.deliver(trained_of(st, f.outstanding));
+    return;
+  }
+  auto applied = std::make_shared<std::set<std::pair<uint64_t, uint64_t>>>();
+  auto left = std::make_shared<size_t>(st.opt.shard_paths.size());
+  auto done = [self, f, rp, applied]() mutable {
+    auto& st = self->state;
+    bool counted = false;
+    for (auto& b : f.outstanding)
+      if (applied->count({b.epoch, b.batch}) > 0 && st.trained.insert({b.epoch, b.batch}).second) {
+        ++st.progress.steps;
+        st.progress.samples += b.samples;
+        counted = true;
+      }
+    if (counted) {
+      save_snapshot(self);
+      publish(self);
+    }
+    rp.deliver(trained_of(st, f.outstanding));
+  };
+  if (*left == 0) {
+    done();
+    return;
+  }
+  for (auto& path : st.opt.shard_paths) {
+    auto arrived = [left, done]() mutable {
+      if (--*left == 0)
+        done();
+    };
+    // A shard that does not answer is restarting: its new instance holds no push of the lost
+    // trainer's that came after its checkpoint.
+    self->request(st.svc.names->get(path), st.opt.request_timeout, f)
+        .then(
+            [applied, arrived](ingest_fenced& r) mutable {
+              for (auto& b : r.trained)
+                applied->insert({b.epoch, b.batch});
+              arrived();
+            },
+            [arrived](caf::error&) mutable { arrived(); });
+  }
+}
+
 caf::error stopped_error(const master_state& st) {
   return caf::make_error(training_errc::stopped,
                          "stopped after " + std::to_string(st.progress.steps) + " steps");
@@ -452,7 +519,9 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
           st.progress.compute_ns += r.compute_ns;
           st.progress.comm_ns += r.comm_ns;
           st.progress.wait_ns += r.wait_ns;
-          if (r.samples > 0) {
+          // A batch a fence found applied before this report arrived is counted already.
+          if (r.samples > 0 &&
+              (!r.has_batch || st.trained.insert({r.batch_epoch, r.batch}).second)) {
             ++st.progress.steps;
             st.progress.samples += r.samples;
             st.progress.loss = r.loss;
@@ -472,6 +541,8 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
         if (st.reduced.size() < st.members.size())
           return;
         acknowledge_step_batches(self);
+        for (const auto& [trainer, key] : st.step_batches)
+          st.trained.insert(key);
         for (auto& m : st.members)
           self->send(m.handle, train_commit_atom::value, st.step);
         st.in_flight = false;
@@ -501,6 +572,8 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
         auto& st = self->state;
         if (!st.epochs_seen.insert(e.epoch).second)
           return;
+        // Every batch of the epoch is acknowledged: no fence can ask about it any more.
+        st.trained.erase(st.trained.begin(), st.trained.lower_bound({e.epoch + 1, 0}));
         st.progress.epochs_done = st.epochs_seen.size();
         st.progress.ledger_samples += e.samples;
         st.progress.epoch = e.epoch + 1;
@@ -511,6 +584,11 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
           publish(self);
           collect_result(self);
         }
+      },
+      [self](ingest_fence& f) -> caf::result<ingest_fenced> {
+        auto rp = self->make_response_promise<ingest_fenced>();
+        fence(self, std::move(f), rp);
+        return rp;
       },
       [self](train_stop_atom) {
         auto& st = self->state;

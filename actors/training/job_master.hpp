@@ -11,6 +11,11 @@
 //   ps         the master tells every shard the live members (ps_members) and every trainer
 //              the worker count (for the learning-rate rule); trainers report each finished
 //              push as a train_reduced for the progress accounting.
+// Fencing (ingest_fence, from the job's ingest coordinator when a trainer is lost with batches
+// outstanding): the master answers which of them are in the model — allreduce: those of
+// committed steps (a step in flight with the lost trainer is aborted first); ps: those any
+// shard applied, after every shard started refusing the lost incarnation's pushes — so that
+// the coordinator acknowledges exactly those and no batch is trained twice or lost.
 // Progress goes to `listener` as train_progress after each committed step. The job finishes
 // with the ingest job's last epoch; (train_result_atom) then answers the final parameters and
 // buffers as a train_state.

@@ -1,7 +1,10 @@
 #include "actors/training/ps_shard.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <set>
 
 #include <caf/all.hpp>
 
@@ -19,6 +22,10 @@ namespace dmlp::training {
 namespace {
 
 constexpr uint32_t checkpoint_version = 1;
+
+// Batches remembered per trainer for fences: far more than a trainer's ingest window, which
+// bounds how many of its batches can be outstanding when it is lost.
+constexpr size_t remembered_batches = 256;
 
 file_magic checkpoint_magic() {
   return make_magic("DMLPPSCK");
@@ -47,6 +54,10 @@ struct shard_state {
   double round_lr = 0;
   // Every request of a trainer still waiting for its answer (a re-push adds one).
   std::map<std::string, std::vector<caf::response_promise>> waiting;
+  // Each trainer's batches whose push was applied or added to the open round, newest last.
+  std::map<std::string, std::deque<batch_ref>> applied;
+  // Lost trainer incarnations: their pushes still on the way are refused.
+  std::set<caf::actor_addr> fenced;
 };
 
 using shard_actor = caf::stateful_actor<shard_state>;
@@ -156,12 +167,22 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
   return {
       [self](ps_push& push) -> caf::result<ps_params> {
         auto& st = self->state;
+        if (st.fenced.count(caf::actor_cast<caf::actor_addr>(self->current_sender())) > 0)
+          return caf::make_error(training_errc::job_failed,
+                                 "trainer " + push.trainer + " was fenced after it was lost");
         auto vals = decode_values(push.data, st.values.size());
         if (!vals)
           return vals.error();
         auto rp = self->make_response_promise();
         st.waiting[push.trainer].push_back(rp);
-        switch (st.gate->push(push.trainer, push.clock)) {
+        auto action = st.gate->push(push.trainer, push.clock);
+        if (action != push_action::drop && push.samples > 0) {
+          auto& batches = st.applied[push.trainer];
+          batches.push_back(batch_ref{push.batch_epoch, push.batch, push.samples});
+          if (batches.size() > remembered_batches)
+            batches.pop_front();
+        }
+        switch (action) {
           case push_action::apply:
             vals->push_back(static_cast<float>(push.samples));
             apply(self, vals->data(), static_cast<float>(push.samples), push.lr);
@@ -196,6 +217,21 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
         self->state.gate->set_members(m.trainers);
         maybe_close_round(self);
         answer(self);
+      },
+      [self](ingest_fence& f) {
+        auto& st = self->state;
+        if (f.handle)
+          st.fenced.insert(f.handle.address());
+        ingest_fenced out;
+        auto i = st.applied.find(f.trainer);
+        if (i == st.applied.end())
+          return out;
+        for (auto& b : f.outstanding)
+          if (std::any_of(i->second.begin(), i->second.end(), [&](const batch_ref& applied) {
+                return applied.epoch == b.epoch && applied.batch == b.batch;
+              }))
+            out.trained.push_back(b);
+        return out;
       },
   };
 }

@@ -6,6 +6,11 @@
 // or a restart — is never added twice: one already applied or already in the open sync round is
 // answered like the first push (sync: when its round closed; ssp: within the staleness bound),
 // and every request gets its answer.
+// Fencing: a job master that lost a trainer forwards the coordinator's ingest_fence; from then
+// on the shard refuses the pushes of that incarnation still on their way, and it answers which
+// of the asked batches it applied (or holds in its open sync round, which applies them), so
+// that the coordinator acknowledges exactly those and hands out the rest again
+// (docs/training.md, "Batches and exactly-once").
 // Every `checkpoint_every` updates the shard writes its state — values, moments, clocks — as a
 // TensorBundle (Cap'n Proto) framed by checked_file, via write_file_atomic (temp, fsync,
 // rename); docs/formats/ps-checkpoint.md. Started by a supervisor through ps_shard_start(), a

@@ -331,6 +331,11 @@ void on_shard_reply(trainer_actor* self, size_t i, uint64_t clock, ps_params& p)
   msg.comm_ns = ns_since(st.comm_start);
   msg.wait_ns = st.wait_ns;
   msg.slowest = st.slowest;
+  if (st.used_batch) {
+    msg.has_batch = true;
+    msg.batch_epoch = st.batches.front().epoch;
+    msg.batch = st.batches.front().batch;
+  }
   ++st.clock;
   // The master counts the batch before the ledger can end the epoch with it: the epoch's end
   // reaches the master through a trainer, after this message.
@@ -357,7 +362,12 @@ void push_shard(trainer_actor* self, size_t i, uint64_t clock, uint64_t samples,
     self->quit(vals.error());
     return;
   }
-  self->request(st.shards[i], st.opt.request_timeout, ps_push{st.id, clock, samples, lr, *vals})
+  ps_push push{st.id, clock, samples, lr, std::move(*vals)};
+  if (st.used_batch && !st.batches.empty()) {
+    push.batch_epoch = st.batches.front().epoch;
+    push.batch = st.batches.front().batch;
+  }
+  self->request(st.shards[i], st.opt.request_timeout, std::move(push))
       .then([self, i, clock](ps_params& p) { on_shard_reply(self, i, clock, p); },
             [self, i, clock, samples, lr, attempt](caf::error&) {
               // The shard died or restarted: find its new instance and push again (it drops

@@ -485,6 +485,7 @@ caf::expected<job_report> run_training(const job_options& options) {
   cdopt.ledger.batch_size = opt.batch_size;
   cdopt.ledger.seed = opt.seed;
   cdopt.ledger.max_epochs = opt.epochs;
+  cdopt.fence_path = master_path;
 
   runtime::supervisor_spec root{root_name, runtime::strategy::one_for_one};
   root.with_intensity(1000, std::chrono::seconds(10));

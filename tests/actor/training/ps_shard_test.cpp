@@ -1,8 +1,9 @@
 // The parameter-server shard on the deterministic scheduler: a trainer's re-push (its reply was
 // lost to a timeout or a restart) is never added to the shard's sum a second time, every request
 // is answered, and a re-push under ssp waits for the staleness bound like the first push did.
-// The slices here hold buffers only, so an update sets each value to the sample-weighted mean of
-// what was pushed and a double add shows in the values.
+// A fence (a job master lost a trainer) makes the shard refuse that incarnation's late pushes
+// and report the batches it applied from it. The slices here hold buffers only, so an update sets
+// each value to the sample-weighted mean of what was pushed and a double add shows in the values.
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,14 +72,33 @@ protected:
     return {handle, out};
   }
 
-  // Push number `clock` of `id`: `value` per element from `samples` samples.
+  // Push number `clock` of `id`: `value` per element from `samples` samples of batch `batch`
+  // (epoch 0).
   void push(const caf::actor& who, const std::string& id, uint64_t clock, float value,
-            uint64_t samples = 1) {
+            uint64_t samples = 1, uint64_t batch = 0) {
     std::vector<float> weighted(2, value * static_cast<float>(samples));
     auto data = encode_values(weighted.data(), weighted.size());
     ASSERT_TRUE(data);
-    caf::anon_send(who, ps_push{id, clock, samples, 0.1, std::move(*data)});
+    caf::anon_send(who, ps_push{id, clock, samples, 0.1, std::move(*data), 0, batch});
     ds.run();
+  }
+
+  // Fences `incarnation` of trainer `id` at `shard`, asking about `batches` (epoch 0, 2 samples
+  // each); returns the ids of those the shard applied.
+  std::vector<uint64_t> fence(const caf::actor& shard, const std::string& id,
+                              const caf::actor& incarnation, const std::vector<uint64_t>& batches) {
+    ingest_fence question{id, incarnation, {}};
+    for (auto b : batches)
+      question.outstanding.push_back(batch_ref{0, b, 2});
+    std::vector<uint64_t> out;
+    ds.sys().spawn([&](caf::event_based_actor* self) {
+      self->request(shard, 10s, question).then([&](ingest_fenced& f) {
+        for (auto& b : f.trained)
+          out.push_back(b.batch);
+      });
+    });
+    ds.run();
+    return out;
   }
 
   static std::vector<float> values_of(const ps_params& p) {
@@ -163,4 +183,39 @@ TEST_F(ps_shard_test, async_repush_after_a_lost_reply_is_not_applied_twice) {
   ASSERT_EQ(got_a->params.size(), 2u);
   EXPECT_EQ(got_a->params.back().version, 1u);
   EXPECT_EQ(values_of(got_a->params.back()), (std::vector<float>{4.0f, 4.0f}));
+}
+
+TEST_F(ps_shard_test, a_fenced_incarnations_late_push_is_refused_and_its_batches_reported) {
+  auto shard = start_shard(consistency::async, {"a"});
+  auto [lost, got_lost] = trainer(shard);
+  push(lost, "a", 0, 4.0f, 2, 7);
+  ASSERT_EQ(got_lost->params.size(), 1u);
+  EXPECT_EQ(fence(shard, "a", lost, {5, 7}), (std::vector<uint64_t>{7}));
+  // A push the lost incarnation sent before it died arrives after the fence: not applied.
+  push(lost, "a", 1, 100.0f, 2, 8);
+  ASSERT_EQ(got_lost->errors.size(), 1u);
+  // The trainer's next incarnation is not fenced.
+  auto [next, got_next] = trainer(shard);
+  push(next, "a", 1, 6.0f, 2, 9);
+  ASSERT_EQ(got_next->params.size(), 1u);
+  EXPECT_EQ(got_next->params.back().version, 2u);
+  EXPECT_EQ(values_of(got_next->params.back()), (std::vector<float>{6.0f, 6.0f}));
+  EXPECT_EQ(fence(shard, "a", caf::actor{}, {7, 8, 9}), (std::vector<uint64_t>{7, 9}));
+}
+
+TEST_F(ps_shard_test, sync_push_in_the_open_round_counts_as_applied_for_a_fence) {
+  auto shard = start_shard(consistency::sync, {"a", "b"});
+  auto [a, got_a] = trainer(shard);
+  auto [b, got_b] = trainer(shard);
+  push(a, "a", 0, 10.0f, 1, 3);
+  // An empty push (no batch) is not a batch the fence reports.
+  push(b, "b", 0, 0.0f, 0, 0);
+  EXPECT_EQ(fence(shard, "a", a, {3}), (std::vector<uint64_t>{3}));
+  EXPECT_TRUE(fence(shard, "b", caf::actor{}, {0}).empty());
+  // a is lost and leaves the membership: its round closes without it and applies its push.
+  caf::anon_send(shard, ps_members{{"b"}});
+  ds.run();
+  ASSERT_EQ(got_b->params.size(), 1u);
+  EXPECT_EQ(got_b->params.back().version, 1u);
+  EXPECT_EQ(values_of(got_b->params.back()), (std::vector<float>{10.0f, 10.0f}));
 }

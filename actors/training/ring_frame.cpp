@@ -26,8 +26,12 @@ template <class T> T get(const char* at) {
   return value;
 }
 
-caf::error refuse(const std::string& what) {
+caf::error refuse_hello(const std::string& what) {
   return caf::make_error(training_errc::link_failed, what);
+}
+
+caf::error malformed(const std::string& what) {
+  return caf::make_error(training_errc::bad_bundle, what);
 }
 
 } // namespace
@@ -42,16 +46,16 @@ std::array<char, ring_hello_size> encode_ring_hello(uint64_t nonce) {
 
 caf::error check_ring_hello(const char* bytes, size_t size, uint64_t nonce) {
   if (size != ring_hello_size || get<uint32_t>(bytes) != hello_magic)
-    return refuse("a ring link connection did not open with a hello");
+    return refuse_hello("a ring link connection did not open with a hello");
   if (get<uint32_t>(bytes + 4) != format_version)
-    return refuse("ring link format version " + std::to_string(get<uint32_t>(bytes + 4)) +
-                  ", expected " + std::to_string(format_version));
+    return refuse_hello("ring link format version " + std::to_string(get<uint32_t>(bytes + 4)) +
+                        ", expected " + std::to_string(format_version));
   if (get<uint64_t>(bytes + 8) != nonce)
-    return refuse("a ring link connection presented a wrong nonce");
+    return refuse_hello("a ring link connection presented a wrong nonce");
   return {};
 }
 
-void append_ring_frame(std::vector<char>& out, const ring_chunk_view& chunk) {
+std::array<char, ring_frame_header_size> encode_ring_frame_header(const ring_chunk_view& chunk) {
   std::array<char, ring_frame_header_size> header{};
   put(header.data(), frame_magic);
   put(header.data() + 4, chunk.where.bucket);
@@ -59,6 +63,11 @@ void append_ring_frame(std::vector<char>& out, const ring_chunk_view& chunk) {
   put(header.data() + 16, chunk.where.phase);
   put(header.data() + 20, chunk.where.hop);
   put(header.data() + 24, static_cast<uint32_t>(chunk.count * sizeof(float)));
+  return header;
+}
+
+void append_ring_frame(std::vector<char>& out, const ring_chunk_view& chunk) {
+  auto header = encode_ring_frame_header(chunk);
   out.insert(out.end(), header.begin(), header.end());
   auto payload = reinterpret_cast<const char*>(chunk.values);
   out.insert(out.end(), payload, payload + chunk.count * sizeof(float));
@@ -67,7 +76,7 @@ void append_ring_frame(std::vector<char>& out, const ring_chunk_view& chunk) {
 caf::expected<ring_frame_header> decode_ring_frame_header(const char* bytes, size_t size,
                                                           size_t max_payload_bytes) {
   if (size != ring_frame_header_size || get<uint32_t>(bytes) != frame_magic)
-    return refuse("ring link bytes that are no frame header");
+    return malformed("ring link bytes that are no frame header");
   ring_frame_header h;
   h.where.bucket = get<uint32_t>(bytes + 4);
   h.where.step = get<uint64_t>(bytes + 8);
@@ -75,13 +84,13 @@ caf::expected<ring_frame_header> decode_ring_frame_header(const char* bytes, siz
   h.where.hop = get<uint32_t>(bytes + 20);
   h.payload_bytes = get<uint32_t>(bytes + 24);
   if (get<uint32_t>(bytes + 28) != 0)
-    return refuse("ring link frame header with a nonzero reserved field");
+    return malformed("ring link frame header with a nonzero reserved field");
   if (h.where.phase > 1)
-    return refuse("ring link frame of phase " + std::to_string(h.where.phase));
+    return malformed("ring link frame of phase " + std::to_string(h.where.phase));
   if (h.payload_bytes % sizeof(float) != 0 || h.payload_bytes > max_payload_bytes)
-    return refuse("ring link frame of " + std::to_string(h.payload_bytes) +
-                  " payload bytes (a multiple of 4 up to " + std::to_string(max_payload_bytes) +
-                  " expected)");
+    return malformed("ring link frame of " + std::to_string(h.payload_bytes) +
+                     " payload bytes (a multiple of 4 up to " + std::to_string(max_payload_bytes) +
+                     " expected)");
   return h;
 }
 

@@ -4,8 +4,9 @@
 // frames follow, each a 32-byte header (magic "DMRF", bucket, step, phase, hop, payload length
 // in bytes, a reserved zero) and the chunk's floats. Every integer and float is little-endian.
 // Decoding checks every field it can without the ring's state and returns
-// training_errc::link_failed for bytes that are no hello or frame header; ring_allreduce checks
-// the rest (bucket, order, size). Pure functions; thread-safe.
+// training_errc::link_failed for bytes that are no hello (or the wrong nonce) and
+// training_errc::bad_bundle for bytes that are no frame header; ring_allreduce checks the rest
+// (bucket, order, size). Pure functions; thread-safe.
 #pragma once
 
 #include <array>
@@ -39,6 +40,9 @@ struct ring_frame_header {
   /// Bytes of floats that follow (a multiple of 4).
   uint32_t payload_bytes = 0;
 };
+
+/// The header of `chunk`'s frame.
+std::array<char, ring_frame_header_size> encode_ring_frame_header(const ring_chunk_view& chunk);
 
 /// Appends `chunk` as one frame (header and floats) to `out`: one copy of the floats.
 void append_ring_frame(std::vector<char>& out, const ring_chunk_view& chunk);

@@ -1,5 +1,12 @@
 #include "actors/training/ring_link.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <deque>
 #include <optional>
 #include <random>
 #include <string>
@@ -35,6 +42,20 @@ struct peer_address {
   }
 };
 
+// A frame on its way to the next rank. Its floats are read in place from the step's buffer: a
+// range that was sent is not written here again before the next rank has read it (the next
+// write into it is the all-gather copy of a sum that includes this very chunk), so the view
+// stays valid while queued; only handing the buffer back must wait for the queue or drop it.
+struct outgoing_frame {
+  std::array<char, ring_frame_header_size> header;
+  const char* payload = nullptr;
+  size_t payload_bytes = 0;
+  // Bytes of header and payload already in the socket.
+  size_t sent = 0;
+
+  size_t size() const { return ring_frame_header_size + payload_bytes; }
+};
+
 // What an accepted connection reads next.
 struct reader {
   bool greeted = false;
@@ -56,6 +77,11 @@ struct ring_link_state {
   std::optional<caf::io::connection_handle> prev;
   std::optional<caf::io::connection_handle> next;
   std::optional<peer_address> next_address;
+  // The next connection's socket, written directly while CAF holds none of its bytes.
+  caf::io::network::native_socket next_fd = caf::io::network::invalid_native_socket;
+  std::deque<outgoing_frame> outgoing;
+  // Bytes of the next connection in CAF's write buffers (data_transferred_msg keeps it current).
+  size_t caf_queued = 0;
 };
 
 using link_actor = caf::io::stateful_broker<ring_link_state>;
@@ -65,6 +91,29 @@ void log_warning(link_actor* self, const std::string& what) {
     self->state.opt.log->warn("ring link on port {}: {}", self->state.port, what);
 }
 
+// Moves the rest of `frame` into CAF's write buffer: the stream stays whole, and CAF reports
+// (data_transferred_msg) when the socket took it.
+void hand_to_caf(link_actor* self, const outgoing_frame& frame) {
+  auto& st = self->state;
+  auto& out = self->wr_buf(*st.next);
+  auto before = out.size();
+  if (frame.sent < ring_frame_header_size)
+    out.insert(out.end(), frame.header.begin() + frame.sent, frame.header.end());
+  auto payload_sent = frame.sent > ring_frame_header_size ? frame.sent - ring_frame_header_size : 0;
+  out.insert(out.end(), frame.payload + payload_sent, frame.payload + frame.payload_bytes);
+  st.caf_queued += out.size() - before;
+  self->flush(*st.next);
+}
+
+// Forgets the frames not sent yet (the buffer they point into goes away); a frame partly in the
+// socket is finished from a copy so that the next rank never reads half a frame.
+void drop_outgoing(link_actor* self) {
+  auto& st = self->state;
+  if (!st.outgoing.empty() && st.outgoing.front().sent > 0 && st.next)
+    hand_to_caf(self, st.outgoing.front());
+  st.outgoing.clear();
+}
+
 // Abandons the running step and tells its requester why.
 void fail_step(link_actor* self, const caf::error& err) {
   auto& st = self->state;
@@ -72,6 +121,7 @@ void fail_step(link_actor* self, const caf::error& err) {
   if (!st.ring.running())
     return;
   auto step = st.ring.step();
+  drop_outgoing(self);
   st.ring.reset();
   st.buffer = {};
   if (st.requester)
@@ -88,19 +138,59 @@ void drop_connection(link_actor* self, caf::io::connection_handle hdl) {
   if (st.next == hdl) {
     st.next.reset();
     st.next_address.reset();
+    st.next_fd = caf::io::network::invalid_native_socket;
+    st.outgoing.clear();
+    st.caf_queued = 0;
   }
 }
 
+// Hands the sum back once every bucket holds it and no queued frame still reads the buffer.
 void finish_if_done(link_actor* self) {
   auto& st = self->state;
-  if (!st.ring.done() || !st.requester)
+  if (!st.ring.done() || !st.requester || !st.outgoing.empty())
     return;
   self->send(st.requester, ring_done_atom::value, st.ring.step(), std::move(st.buffer));
   st.buffer = {};
   st.requester = {};
 }
 
-// Writes what start_in_place/receive_values returned to the next rank, or fails the step.
+// Writes queued frames straight from the step's buffer into the socket while CAF holds none of
+// the connection's bytes; when the socket is full, the rest of the current frame goes to CAF,
+// whose report that it was written (data_transferred_msg) resumes the queue.
+void pump(link_actor* self) {
+  auto& st = self->state;
+  while (!st.outgoing.empty() && st.caf_queued == 0 && st.next) {
+    auto& frame = st.outgoing.front();
+    iovec parts[2];
+    size_t count = 0;
+    if (frame.sent < ring_frame_header_size)
+      parts[count++] = {frame.header.data() + frame.sent, ring_frame_header_size - frame.sent};
+    auto payload_sent =
+        frame.sent > ring_frame_header_size ? frame.sent - ring_frame_header_size : 0;
+    if (payload_sent < frame.payload_bytes)
+      parts[count++] = {const_cast<char*>(frame.payload + payload_sent),
+                        frame.payload_bytes - payload_sent};
+    msghdr msg{};
+    msg.msg_iov = parts;
+    msg.msg_iovlen = count;
+    auto written = ::sendmsg(st.next_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      // CAF notices the broken connection too and reports it closed.
+      log_warning(self, std::string{"writing to the next rank failed: "} + std::strerror(errno));
+      st.outgoing.clear();
+      break;
+    }
+    frame.sent += written > 0 ? static_cast<size_t>(written) : 0;
+    if (frame.sent < frame.size())
+      hand_to_caf(self, frame);
+    st.outgoing.pop_front();
+  }
+  finish_if_done(self);
+}
+
+// Queues what start_in_place/receive_values returned for the next rank, or fails the step.
 void send_chunks(link_actor* self, caf::expected<std::vector<ring_chunk_view>> chunks) {
   auto& st = self->state;
   if (!chunks) {
@@ -113,10 +203,11 @@ void send_chunks(link_actor* self, caf::expected<std::vector<ring_chunk_view>> c
     fail_step(self, caf::make_error(training_errc::link_failed, "no connection to the next rank"));
     return;
   }
-  auto& out = self->wr_buf(*st.next);
   for (const auto& c : *chunks)
-    append_ring_frame(out, c);
-  self->flush(*st.next);
+    st.outgoing.push_back(outgoing_frame{encode_ring_frame_header(c),
+                                         reinterpret_cast<const char*>(c.values),
+                                         c.count * sizeof(float)});
+  pump(self);
 }
 
 caf::error connect_next(link_actor* self, const peer_address& to) {
@@ -135,11 +226,14 @@ caf::error connect_next(link_actor* self, const peer_address& to) {
   auto hdl = self->add_scribe(*fd);
   st.next = hdl;
   st.next_address = to;
+  st.next_fd = *fd;
+  self->ack_writes(hdl, true);
   // The next rank never writes back; reading only notices when it closes.
   self->configure_read(hdl, caf::io::receive_policy::at_most(1024));
   auto hello = encode_ring_hello(to.nonce);
   auto& out = self->wr_buf(hdl);
   out.insert(out.end(), hello.begin(), hello.end());
+  st.caf_queued = hello.size();
   self->flush(hdl);
   return {};
 }
@@ -180,7 +274,7 @@ void on_frame_bytes(link_actor* self, caf::io::connection_handle hdl,
   auto count = r.header->payload_bytes / sizeof(float);
   if (bytes.size() != r.header->payload_bytes && count > 0) {
     drop_connection(self, hdl);
-    fail_step(self, caf::make_error(training_errc::link_failed, "short ring link frame"));
+    fail_step(self, caf::make_error(training_errc::bad_bundle, "short ring link frame"));
     return;
   }
   r.header.reset();
@@ -216,7 +310,7 @@ caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::do
         auto& st = self->state;
         if (st.next == msg.handle) {
           drop_connection(self, msg.handle);
-          fail_step(self, caf::make_error(training_errc::link_failed,
+          fail_step(self, caf::make_error(training_errc::bad_bundle,
                                           "the next rank wrote to its ring link connection"));
           return;
         }
@@ -228,13 +322,21 @@ caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::do
         else
           on_frame_bytes(self, msg.handle, msg.buf);
       },
+      // A neighbour that closes its connection died (the master aborts the step on the member
+      // loss) or left the ring for a new one (the step is aborted or its new previous rank
+      // connects): either way the running step stays as it is.
       [self](const caf::io::connection_closed_msg& msg) {
         auto& st = self->state;
-        bool neighbour = st.prev == msg.handle || st.next == msg.handle;
+        if (st.prev == msg.handle || st.next == msg.handle)
+          log_warning(self, "a neighbour closed its ring link connection");
         drop_connection(self, msg.handle);
-        if (neighbour)
-          fail_step(self, caf::make_error(training_errc::link_failed,
-                                          "a neighbour closed its ring link connection"));
+      },
+      [self](const caf::io::data_transferred_msg& msg) {
+        auto& st = self->state;
+        if (st.next != msg.handle)
+          return;
+        st.caf_queued = msg.remaining;
+        pump(self);
       },
       [](const caf::io::acceptor_closed_msg&) {},
       [self](ring_address_atom) {
@@ -249,6 +351,7 @@ caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::do
           fail_step(self, caf::make_error(training_errc::link_failed,
                                           "step " + std::to_string(step) + " replaced step " +
                                               std::to_string(st.ring.step())));
+        drop_outgoing(self);
         st.requester = caf::actor_cast<caf::actor>(self->current_sender());
         st.buffer = std::move(buffer);
         if (ranks > 1) {
@@ -267,6 +370,7 @@ caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::do
       [self](train_abort_atom, uint64_t step) {
         auto& st = self->state;
         if (st.ring.running() && st.ring.step() == step) {
+          drop_outgoing(self);
           st.ring.reset();
           st.buffer = {};
           st.requester = {};

@@ -649,9 +649,12 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
         st.link_summed = true;
         finish_if_reduced(self);
       },
-      // A broken connection or a peer's malformed bytes: the master aborts the step when a
-      // member is lost and re-forms the ring, and the link logged why.
-      [](ring_failed_atom, uint64_t, caf::error&) {},
+      // Malformed bytes from a neighbour stop the trainer, as a malformed train_chunk does; an
+      // unreachable next link is a lost member, whose step the master aborts.
+      [self](ring_failed_atom, uint64_t, caf::error& err) {
+        if (err == training_errc::bad_bundle)
+          self->quit(std::move(err));
+      },
       [self](train_commit_atom, uint64_t step) {
         auto& st = self->state;
         if (st.opt.kind == strategy::ps) {

@@ -1,6 +1,7 @@
 // Integration tests of the direct ring link (actors/training/ring_link.hpp): two to four links,
 // each in its own actor system, all in this process and connected over loopback TCP. Checks
-// exact sums and bit-identical buffers over back-to-back steps, buckets smaller than the ring, an
+// exact sums and bit-identical buffers over back-to-back steps (also of buffers larger than the
+// sockets' buffers), buckets smaller than the ring, an
 // aborted step followed by a new one, chunks kept for a step that has not started, and that
 // strangers' bytes (a wrong nonce, garbage, frames that do not fit the step) are refused with
 // link_failed and no crash while the ring keeps working. Everything synchronises on messages
@@ -238,6 +239,15 @@ TEST(ring_link, rings_of_two_three_and_four_sum_exactly_step_after_step) {
       auto out = r.all_reduce(step, in);
       expect_exact_everywhere(in, out);
     }
+  }
+}
+
+// 16 MiB per rank fills the sockets: frames go out partly directly, partly through CAF.
+TEST(ring_link, buffers_larger_than_the_socket_buffers_sum_exactly) {
+  ring r(3, 65536);
+  for (uint64_t step = 1; step <= 2; ++step) {
+    auto in = inputs_of(3, 4u << 20, step);
+    expect_exact_everywhere(in, r.all_reduce(step, in));
   }
 }
 

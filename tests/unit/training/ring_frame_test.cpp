@@ -1,5 +1,6 @@
 // Unit tests of the direct ring link's bytes (actors/training/ring_frame.hpp): hellos and frame
-// headers round-trip, and every field decoding can check refuses bad bytes with link_failed.
+// headers round-trip, and every field decoding can check refuses bad bytes: link_failed for a
+// hello, bad_bundle for a frame header.
 #include <cstring>
 #include <vector>
 
@@ -20,7 +21,7 @@ std::vector<char> frame_of(const ring_chunk_view& chunk) {
 
 bool refused(const std::vector<char>& header, size_t max_payload = 1024) {
   auto h = decode_ring_frame_header(header.data(), header.size(), max_payload);
-  return !h && h.error() == training_errc::link_failed;
+  return !h && h.error() == training_errc::bad_bundle;
 }
 
 } // namespace

@@ -24,6 +24,7 @@
 #include "actors/training/ring_allreduce.hpp"
 #include "actors/training/ring_frame.hpp"
 #include "messages/atoms.hpp"
+#include "messages/errors.hpp"
 
 namespace dmlp::training {
 
@@ -117,7 +118,7 @@ void drop_outgoing(link_actor* self) {
 // Abandons the running step and tells its requester why.
 void fail_step(link_actor* self, const caf::error& err) {
   auto& st = self->state;
-  log_warning(self, caf::to_string(err));
+  log_warning(self, describe(err));
   if (!st.ring.running())
     return;
   auto step = st.ring.step();
@@ -220,7 +221,7 @@ caf::error connect_next(link_actor* self, const peer_address& to) {
   if (!fd)
     return caf::make_error(training_errc::link_failed, "cannot connect to the next rank at " +
                                                            to.host + ":" + std::to_string(to.port) +
-                                                           ": " + caf::to_string(fd.error()));
+                                                           ": " + describe(fd.error()));
   // Frames go out whole at once; Nagle's algorithm would only hold back their tails.
   caf::io::network::tcp_nodelay(*fd, true);
   auto hdl = self->add_scribe(*fd);
@@ -241,7 +242,7 @@ caf::error connect_next(link_actor* self, const peer_address& to) {
 void on_hello(link_actor* self, caf::io::connection_handle hdl, const std::vector<char>& bytes) {
   auto& st = self->state;
   if (auto err = check_ring_hello(bytes.data(), bytes.size(), st.nonce)) {
-    log_warning(self, "refused " + self->remote_addr(hdl) + ": " + caf::to_string(err));
+    log_warning(self, "refused " + self->remote_addr(hdl) + ": " + describe(err));
     drop_connection(self, hdl);
     return;
   }
@@ -347,7 +348,8 @@ caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::do
       [self](ring_run_atom, uint64_t step, uint32_t rank, uint32_t ranks, std::string& next_host,
              uint16_t next_port, uint64_t next_nonce, std::vector<float>& buffer) {
         auto& st = self->state;
-        if (st.ring.running())
+        // A step still owed an answer (its abort never came) gives way to the new one.
+        if (st.requester)
           fail_step(self, caf::make_error(training_errc::link_failed,
                                           "step " + std::to_string(step) + " replaced step " +
                                               std::to_string(st.ring.step())));
@@ -356,7 +358,7 @@ caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::do
         st.buffer = std::move(buffer);
         if (ranks > 1) {
           if (auto err = connect_next(self, peer_address{next_host, next_port, next_nonce})) {
-            log_warning(self, caf::to_string(err));
+            log_warning(self, describe(err));
             self->send(st.requester, ring_failed_atom::value, step, err);
             st.requester = {};
             st.buffer = {};
@@ -384,8 +386,8 @@ caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::do
 caf::expected<caf::actor> spawn_ring_link(caf::actor_system& sys, ring_link_options options) {
   auto doorman = sys.middleman().backend().new_tcp_doorman(0, options.host.c_str(), true);
   if (!doorman)
-    return caf::make_error(training_errc::link_failed, "cannot listen on " + options.host + ": " +
-                                                           caf::to_string(doorman.error()));
+    return caf::make_error(training_errc::link_failed,
+                           "cannot listen on " + options.host + ": " + describe(doorman.error()));
   return sys.middleman().spawn_broker(ring_link_fun, std::move(options), std::move(*doorman));
 }
 

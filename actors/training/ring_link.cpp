@@ -51,8 +51,6 @@ struct outgoing_frame {
   std::array<char, ring_frame_header_size> header;
   const char* payload = nullptr;
   size_t payload_bytes = 0;
-  // Bytes of header and payload already in the socket.
-  size_t sent = 0;
 
   size_t size() const { return ring_frame_header_size + payload_bytes; }
 };
@@ -92,27 +90,24 @@ void log_warning(link_actor* self, const std::string& what) {
     self->state.opt.log->warn("ring link on port {}: {}", self->state.port, what);
 }
 
-// Moves the rest of `frame` into CAF's write buffer: the stream stays whole, and CAF reports
-// (data_transferred_msg) when the socket took it.
-void hand_to_caf(link_actor* self, const outgoing_frame& frame) {
+// Moves `frame` from byte `sent` on into CAF's write buffer: the stream stays whole, and CAF
+// reports (data_transferred_msg) when the socket took it.
+void hand_to_caf(link_actor* self, const outgoing_frame& frame, size_t sent) {
   auto& st = self->state;
   auto& out = self->wr_buf(*st.next);
   auto before = out.size();
-  if (frame.sent < ring_frame_header_size)
-    out.insert(out.end(), frame.header.begin() + frame.sent, frame.header.end());
-  auto payload_sent = frame.sent > ring_frame_header_size ? frame.sent - ring_frame_header_size : 0;
+  if (sent < ring_frame_header_size)
+    out.insert(out.end(), frame.header.begin() + sent, frame.header.end());
+  auto payload_sent = sent > ring_frame_header_size ? sent - ring_frame_header_size : 0;
   out.insert(out.end(), frame.payload + payload_sent, frame.payload + frame.payload_bytes);
   st.caf_queued += out.size() - before;
   self->flush(*st.next);
 }
 
-// Forgets the frames not sent yet (the buffer they point into goes away); a frame partly in the
-// socket is finished from a copy so that the next rank never reads half a frame.
+// Forgets the frames not sent yet (the buffer they point into goes away). None is partly in the
+// socket: pump() hands the rest of such a frame to CAF at once, so no half frame is left.
 void drop_outgoing(link_actor* self) {
-  auto& st = self->state;
-  if (!st.outgoing.empty() && st.outgoing.front().sent > 0 && st.next)
-    hand_to_caf(self, st.outgoing.front());
-  st.outgoing.clear();
+  self->state.outgoing.clear();
 }
 
 // Abandons the running step and tells its requester why.
@@ -162,18 +157,11 @@ void pump(link_actor* self) {
   auto& st = self->state;
   while (!st.outgoing.empty() && st.caf_queued == 0 && st.next) {
     auto& frame = st.outgoing.front();
-    iovec parts[2];
-    size_t count = 0;
-    if (frame.sent < ring_frame_header_size)
-      parts[count++] = {frame.header.data() + frame.sent, ring_frame_header_size - frame.sent};
-    auto payload_sent =
-        frame.sent > ring_frame_header_size ? frame.sent - ring_frame_header_size : 0;
-    if (payload_sent < frame.payload_bytes)
-      parts[count++] = {const_cast<char*>(frame.payload + payload_sent),
-                        frame.payload_bytes - payload_sent};
+    iovec parts[2] = {{frame.header.data(), ring_frame_header_size},
+                      {const_cast<char*>(frame.payload), frame.payload_bytes}};
     msghdr msg{};
     msg.msg_iov = parts;
-    msg.msg_iovlen = count;
+    msg.msg_iovlen = frame.payload_bytes > 0 ? 2 : 1;
     auto written = ::sendmsg(st.next_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (written < 0 && errno == EINTR)
       continue;
@@ -183,9 +171,9 @@ void pump(link_actor* self) {
       st.outgoing.clear();
       break;
     }
-    frame.sent += written > 0 ? static_cast<size_t>(written) : 0;
-    if (frame.sent < frame.size())
-      hand_to_caf(self, frame);
+    auto sent = written > 0 ? static_cast<size_t>(written) : 0;
+    if (sent < frame.size())
+      hand_to_caf(self, frame, sent);
     st.outgoing.pop_front();
   }
   finish_if_done(self);

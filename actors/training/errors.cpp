@@ -23,6 +23,8 @@ std::string to_string(training_errc code) {
       return "nccl_unavailable";
     case training_errc::stopped:
       return "stopped";
+    case training_errc::link_failed:
+      return "link_failed";
   }
   return "training_errc(" + std::to_string(static_cast<int>(code)) + ")";
 }

@@ -30,6 +30,9 @@ enum class training_errc : uint8_t {
   /// The job stopped at a step boundary on request and saved its state. Retry: yes (resume
   /// from the state directory).
   stopped,
+  /// A direct ring link (ring_link.hpp) was refused, broke, or carried malformed bytes; the
+  /// running step fails. Retry: yes (the master aborts the step and re-forms the ring).
+  link_failed,
 };
 
 /// Returns the code's name, e.g. "bad_bundle".

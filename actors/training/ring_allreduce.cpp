@@ -30,6 +30,15 @@ ring_allreduce::ring_allreduce(size_t bucket_elems) : bucket_elems_(bucket_elems
 
 caf::expected<std::vector<train_chunk>>
 ring_allreduce::start(uint64_t step, uint32_t rank, uint32_t ranks, float* buffer, size_t length) {
+  auto views = start_in_place(step, rank, ranks, buffer, length);
+  if (!views)
+    return views.error();
+  return encode(std::move(*views));
+}
+
+caf::expected<std::vector<ring_chunk_view>>
+ring_allreduce::start_in_place(uint64_t step, uint32_t rank, uint32_t ranks, float* buffer,
+                               size_t length) {
   if (ranks == 0 || rank >= ranks)
     return caf::make_error(training_errc::invalid_option,
                            "rank " + std::to_string(rank) + " of " + std::to_string(ranks));
@@ -42,37 +51,46 @@ ring_allreduce::start(uint64_t step, uint32_t rank, uint32_t ranks, float* buffe
   buckets_ = ranks > 1 ? make_buckets({length}, bucket_elems_) : std::vector<span_range>{};
   received_.assign(buckets_.size(), 0);
   buckets_done_ = 0;
-  std::vector<train_chunk> out;
+  std::vector<ring_chunk_view> out;
   auto first = reduce_scatter_hop(rank, ranks, 0).send;
-  for (uint32_t b = 0; b < buckets_.size(); ++b) {
-    auto c = make_chunk(b, 0, 0, first);
-    if (!c)
-      return c.error();
-    out.push_back(std::move(*c));
-  }
+  for (uint32_t b = 0; b < buckets_.size(); ++b)
+    out.push_back(view_of(b, 0, 0, first));
   auto kept = std::move(pending_);
   pending_.clear();
   for (auto& c : kept) {
-    if (c.step > step_) {
+    if (c.where.step > step_) {
       pending_.push_back(std::move(c));
-    } else if (c.step == step_) {
-      auto next = fold(c);
+    } else if (c.where.step == step_) {
+      auto next = fold(c.where, c.values.data(), c.values.size());
       if (!next)
         return next.error();
-      for (auto& n : *next)
-        out.push_back(std::move(n));
+      out.insert(out.end(), next->begin(), next->end());
     }
   }
   return out;
 }
 
 caf::expected<std::vector<train_chunk>> ring_allreduce::receive(train_chunk chunk) {
-  if (running_ && chunk.step == step_)
-    return fold(chunk);
+  ring_chunk_id where{chunk.step, chunk.bucket, chunk.phase, chunk.hop};
+  caf::expected<std::vector<ring_chunk_view>> views = std::vector<ring_chunk_view>{};
+  auto err = visit_values(chunk.data, 0, [&](const float* values, size_t count) {
+    views = receive_values(where, values, count);
+  });
+  if (err)
+    return err;
+  if (!views)
+    return views.error();
+  return encode(std::move(*views));
+}
+
+caf::expected<std::vector<ring_chunk_view>>
+ring_allreduce::receive_values(const ring_chunk_id& where, const float* values, size_t count) {
+  if (running_ && where.step == step_)
+    return fold(where, values, count);
   // A chunk of an abandoned or finished step is stale; later steps wait for start().
-  if (!started_once_ || chunk.step > step_)
-    pending_.push_back(std::move(chunk));
-  return std::vector<train_chunk>{};
+  if (!started_once_ || where.step > step_)
+    pending_.push_back(kept_chunk{where, std::vector<float>(values, values + count)});
+  return std::vector<ring_chunk_view>{};
 }
 
 bool ring_allreduce::done() const {
@@ -87,17 +105,29 @@ void ring_allreduce::reset() {
   buckets_done_ = 0;
 }
 
-caf::expected<train_chunk> ring_allreduce::make_chunk(uint32_t bucket, uint32_t phase, uint32_t hop,
-                                                      uint32_t chunk) const {
+ring_chunk_view ring_allreduce::view_of(uint32_t bucket, uint32_t phase, uint32_t hop,
+                                        uint32_t chunk) const {
   const auto& b = buckets_[bucket];
   auto r = chunk_range(b.size(), ranks_, chunk);
-  auto bytes = encode_values(buffer_ + b.begin + r.begin, r.size());
-  if (!bytes)
-    return bytes.error();
-  return train_chunk{step_, bucket, phase, hop, std::move(*bytes)};
+  return {ring_chunk_id{step_, bucket, phase, hop}, buffer_ + b.begin + r.begin, r.size()};
 }
 
-caf::expected<std::vector<train_chunk>> ring_allreduce::fold(const train_chunk& c) {
+caf::expected<std::vector<train_chunk>>
+ring_allreduce::encode(std::vector<ring_chunk_view> views) const {
+  std::vector<train_chunk> out;
+  out.reserve(views.size());
+  for (const auto& v : views) {
+    auto bytes = encode_values(v.values, v.count);
+    if (!bytes)
+      return bytes.error();
+    out.push_back(
+        train_chunk{v.where.step, v.where.bucket, v.where.phase, v.where.hop, std::move(*bytes)});
+  }
+  return out;
+}
+
+caf::expected<std::vector<ring_chunk_view>>
+ring_allreduce::fold(const ring_chunk_id& c, const float* values, size_t count) {
   auto hops = ranks_ - 1;
   if (c.bucket >= buckets_.size() || c.phase > 1 || c.hop >= hops)
     return caf::make_error(training_errc::bad_bundle,
@@ -112,33 +142,24 @@ caf::expected<std::vector<train_chunk>> ring_allreduce::fold(const train_chunk& 
   auto hop = c.phase == 0 ? reduce_scatter_hop(rank_, ranks_, c.hop)
                           : all_gather_hop(rank_, ranks_, c.hop);
   auto r = chunk_range(b.size(), ranks_, hop.recv);
+  if (count != r.size())
+    return caf::make_error(training_errc::bad_bundle, "chunk of " + std::to_string(count) +
+                                                          " floats for bucket " +
+                                                          std::to_string(c.bucket) + " where " +
+                                                          std::to_string(r.size()) + " belong");
   float* dst = buffer_ + b.begin + r.begin;
-  // An empty chunk (a bucket smaller than the ring) passes visit_values' "any size" check.
-  bool fits = true;
-  auto err = visit_values(c.data, r.size(), [&](const float* vals, size_t n) {
-    fits = n == r.size();
-    if (!fits)
-      return;
-    if (c.phase == 0)
-      add_into(dst, vals, n);
-    else
-      std::copy(vals, vals + n, dst);
-  });
-  if (err)
-    return err;
-  if (!fits)
-    return caf::make_error(training_errc::bad_bundle, "empty chunk expected");
+  if (c.phase == 0)
+    add_into(dst, values, count);
+  else
+    std::copy(values, values + count, dst);
   ++seen;
-  std::vector<train_chunk> out;
+  std::vector<ring_chunk_view> out;
   if (c.phase == 1 && c.hop + 1 == hops) {
     ++buckets_done_;
     return out;
   }
-  auto next = c.hop + 1 < hops ? make_chunk(c.bucket, c.phase, c.hop + 1, hop.recv)
-                               : make_chunk(c.bucket, 1, 0, owned_chunk(rank_, ranks_));
-  if (!next)
-    return next.error();
-  out.push_back(std::move(*next));
+  out.push_back(c.hop + 1 < hops ? view_of(c.bucket, c.phase, c.hop + 1, hop.recv)
+                                 : view_of(c.bucket, 1, 0, owned_chunk(rank_, ranks_)));
   return out;
 }
 

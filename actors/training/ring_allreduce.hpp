@@ -5,8 +5,12 @@
 // holds the full sum. Chunks carry the buffer's floats as an encoded "values" TensorBundle.
 // Chunks of a step that has not started here are kept until it starts; chunks of older steps
 // are dropped; a chunk out of order, of the wrong size or for an unknown bucket is an error.
-// The trainer actor (trainer.cpp) and bench/training/bench_allreduce drive it and only move
-// the messages. Not thread-safe: one owner (an actor's state).
+// Two faces over one state machine: train_chunk messages (start/receive, for actor messages)
+// and raw floats read in place (start_in_place/receive_values, for the direct TCP ring link of
+// ring_link.hpp, which folds straight from its read buffer and writes the chunks to send
+// straight into its write buffer). The trainer actor (trainer.cpp), ring_link and
+// bench/training/bench_allreduce drive it and only move the bytes. Not thread-safe: one owner
+// (an actor's state).
 #pragma once
 
 #include <cstddef>
@@ -19,6 +23,29 @@
 #include "messages/training.hpp"
 
 namespace dmlp::training {
+
+/// Where a chunk belongs in the ring all-reduce.
+struct ring_chunk_id {
+  /// The step.
+  uint64_t step = 0;
+  /// The fusion bucket.
+  uint32_t bucket = 0;
+  /// 0 = reduce-scatter, 1 = all-gather.
+  uint32_t phase = 0;
+  /// Hop within the phase, 0 … ranks − 2.
+  uint32_t hop = 0;
+};
+
+/// A chunk to send to the next rank, its floats read in place from the step's buffer: valid
+/// until the next call on the ring_allreduce that returned it.
+struct ring_chunk_view {
+  /// Where it belongs.
+  ring_chunk_id where;
+  /// Its floats.
+  const float* values = nullptr;
+  /// How many.
+  size_t count = 0;
+};
 
 /// One rank's side of a ring all-reduce, step after step.
 class ring_allreduce {
@@ -36,6 +63,15 @@ public:
   /// A chunk from the previous rank. Returns the chunks to forward to the next rank (none, or
   /// the next hop of its bucket), or training_errc::bad_bundle when it does not fit the step.
   caf::expected<std::vector<train_chunk>> receive(train_chunk chunk);
+
+  /// start() without encoding: the chunks to send as views into `buffer`.
+  caf::expected<std::vector<ring_chunk_view>>
+  start_in_place(uint64_t step, uint32_t rank, uint32_t ranks, float* buffer, size_t length);
+
+  /// receive() of a chunk's `count` floats read in place from `values` (only read during the
+  /// call; a chunk of a later step is copied and kept). Returns the chunks to send as views.
+  caf::expected<std::vector<ring_chunk_view>> receive_values(const ring_chunk_id& where,
+                                                             const float* values, size_t count);
 
   /// Whether a started step holds the complete sum in every bucket.
   bool done() const;
@@ -57,9 +93,16 @@ public:
   const std::vector<span_range>& buckets() const { return buckets_; }
 
 private:
-  caf::expected<std::vector<train_chunk>> fold(const train_chunk& chunk);
-  caf::expected<train_chunk> make_chunk(uint32_t bucket, uint32_t phase, uint32_t hop,
-                                        uint32_t chunk) const;
+  // A chunk of a step that has not started here, copied out of its message or read buffer.
+  struct kept_chunk {
+    ring_chunk_id where;
+    std::vector<float> values;
+  };
+
+  caf::expected<std::vector<ring_chunk_view>> fold(const ring_chunk_id& where, const float* values,
+                                                   size_t count);
+  ring_chunk_view view_of(uint32_t bucket, uint32_t phase, uint32_t hop, uint32_t chunk) const;
+  caf::expected<std::vector<train_chunk>> encode(std::vector<ring_chunk_view> views) const;
 
   size_t bucket_elems_;
   bool running_ = false;
@@ -72,7 +115,7 @@ private:
   // Chunks received per bucket, 0 … 2 (ranks − 1): the next expected (phase, hop).
   std::vector<uint32_t> received_;
   size_t buckets_done_ = 0;
-  std::vector<train_chunk> pending_;
+  std::vector<kept_chunk> pending_;
 };
 
 } // namespace dmlp::training

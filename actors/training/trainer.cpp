@@ -13,6 +13,7 @@
 #include "actors/training/flat_codec.hpp"
 #include "actors/training/replica.hpp"
 #include "actors/training/ring_allreduce.hpp"
+#include "actors/training/ring_link.hpp"
 #include "messages/atoms.hpp"
 #include "messages/ingest.hpp"
 #include "messages/ingest_errors.hpp"
@@ -71,6 +72,14 @@ struct trainer_state {
   bool computed = false;
   bool reduced = false;
   ring_allreduce ring{0};
+  // direct_link: the ring link, which holds `exchange` while a step runs on it, and where the
+  // next trainer's link listens (asked once per next trainer).
+  caf::actor link;
+  caf::actor_addr link_next;
+  std::string link_next_host;
+  uint16_t link_next_port = 0;
+  uint64_t link_next_nonce = 0;
+  bool link_summed = false;
   // ps
   uint64_t clock = 0;
   bool pushing = false;
@@ -271,8 +280,42 @@ void finish_reduce(trainer_actor* self) {
 
 void finish_if_reduced(trainer_actor* self) {
   auto& st = self->state;
-  if (st.step && st.computed && !st.reduced && st.ring.done() && st.ring.step() == st.step->step)
+  if (!st.step || !st.computed || st.reduced)
+    return;
+  if (st.link ? st.link_summed : st.ring.done() && st.ring.step() == st.step->step)
     finish_reduce(self);
+}
+
+void run_on_link(trainer_actor* self) {
+  auto& st = self->state;
+  self->send(st.link, ring_run_atom::value, st.step->step, st.step->rank, st.step->size,
+             st.link_next_host, st.link_next_port, st.link_next_nonce, std::move(st.exchange));
+  st.exchange = {};
+}
+
+// Runs the step's ring on the link, once the next trainer said where its link listens.
+void start_on_link(trainer_actor* self) {
+  auto& st = self->state;
+  if (st.step->size == 1 || st.link_next == st.step->next.address()) {
+    run_on_link(self);
+    return;
+  }
+  auto step = st.step->step;
+  auto next = st.step->next;
+  self->request(next, st.opt.request_timeout, ring_address_atom::value)
+      .then(
+          [self, step, next](std::string& host, uint16_t port, uint64_t nonce) {
+            auto& st = self->state;
+            st.link_next = next.address();
+            st.link_next_host = std::move(host);
+            st.link_next_port = port;
+            st.link_next_nonce = nonce;
+            if (st.step && st.step->step == step && st.computed && !st.exchange.empty())
+              run_on_link(self);
+          },
+          // A lost next trainer is a lost member: the master aborts the step and re-forms the
+          // ring.
+          [](caf::error&) {});
 }
 
 void begin_compute(trainer_actor* self) {
@@ -284,6 +327,10 @@ void begin_compute(trainer_actor* self) {
   st.ahead = false;
   st.computed = true;
   st.comm_start = clock_type::now();
+  if (st.link) {
+    start_on_link(self);
+    return;
+  }
   send_chunks(self, st.ring.start(st.step->step, st.step->rank, st.step->size, st.exchange.data(),
                                   st.exchange.size()));
   finish_if_reduced(self);
@@ -475,6 +522,16 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
   st.model->read_values(st.values.data());
   st.optimizer = std::make_unique<flat_optimizer>(st.opt.optimizer, st.params);
   st.ring = ring_allreduce{st.opt.bucket_elems};
+  if (st.opt.direct_link && st.opt.kind == strategy::allreduce) {
+    auto link = spawn_ring_link(
+        self->system(), ring_link_options{st.opt.link_host, st.opt.bucket_elems, st.svc.log});
+    if (!link) {
+      self->quit(link.error());
+      return {};
+    }
+    st.link = *link;
+    self->link_to(st.link);
+  }
   size_t pos = 0;
   for (auto s : st.opt.shard_sizes) {
     st.shard_begin.push_back(pos);
@@ -561,6 +618,7 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
         st.step = s;
         st.computed = false;
         st.reduced = false;
+        st.link_summed = false;
         st.workers = s.size;
         st.wait_start = clock_type::now();
         if (!st.batches.empty())
@@ -582,6 +640,30 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
       [self](train_chunk& c) {
         send_chunks(self, self->state.ring.receive(std::move(c)));
         finish_if_reduced(self);
+      },
+      [self](ring_address_atom) {
+        auto& st = self->state;
+        auto answer = self->make_response_promise();
+        if (st.link)
+          answer.delegate(st.link, ring_address_atom::value);
+        else
+          answer.deliver(
+              caf::make_error(training_errc::invalid_option, "this trainer has no ring link"));
+      },
+      [self](ring_done_atom, uint64_t step, std::vector<float>& sum) {
+        auto& st = self->state;
+        // The answer of an aborted step comes late; its sum is not this step's.
+        if (!st.step || st.step->step != step)
+          return;
+        st.exchange = std::move(sum);
+        st.link_summed = true;
+        finish_if_reduced(self);
+      },
+      // Malformed bytes from a neighbour stop the trainer, as a malformed train_chunk does; an
+      // unreachable next link is a lost member, whose step the master aborts.
+      [self](ring_failed_atom, uint64_t, caf::error& err) {
+        if (err == training_errc::bad_bundle)
+          self->quit(std::move(err));
       },
       [self](train_commit_atom, uint64_t step) {
         auto& st = self->state;
@@ -612,6 +694,8 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
           // The ring may have summed into `exchange`: compute the gradient again.
           st.step.reset();
           st.ring.reset();
+          if (st.link)
+            self->send(st.link, train_abort_atom::value, step);
           st.ahead = false;
           compute_ahead(self);
         }

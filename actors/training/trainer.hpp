@@ -4,8 +4,11 @@
 // committed. Gradients are exchanged through the job's strategy:
 //   allreduce  the job master starts synchronous steps; the trainer computes its sample-weighted
 //              gradient (or contributes zeros when no batch came within `idle_timeout`), runs the
-//              ring all-reduce (ring_schedule.hpp) with its neighbour over train_chunk messages,
-//              reports the finished sum and applies it (flat_optimizer) when the master commits.
+//              ring all-reduce (ring_schedule.hpp) with its neighbour, reports the finished sum
+//              and applies it (flat_optimizer) when the master commits. The ring runs over
+//              train_chunk messages, or with `direct_link` on its ring link (ring_link.hpp):
+//              the trainer asks the next trainer once per neighbour where its link listens
+//              and hands its link the gradient once per step.
 //   ps         pushes each shard its slice in parallel, applies the returned parameters.
 // Per step it records compute, communication and waiting time. Coordinator and shards are
 // found by supervision path in the name registry, so their restarts are followed: a trainer
@@ -43,6 +46,13 @@ struct trainer_options {
   uint32_t window = 2;
   /// Fusion bucket size in floats for the ring. Default: 65536 (256 KiB).
   size_t bucket_elems = 65536;
+  /// Whether the ring runs over a direct TCP ring link (ring_link.hpp) instead of train_chunk
+  /// actor messages. Every trainer of a ring must agree: dmlp-node turns it on unless the
+  /// cluster uses TLS, which all nodes share (the link is plaintext); the embedded cluster,
+  /// whose ranks are all in one process, keeps the actor messages. Default: false.
+  bool direct_link = false;
+  /// Address the ring link listens on (the node's node.host). Default: "127.0.0.1".
+  std::string link_host = "127.0.0.1";
   /// How long a step waits for a batch before contributing nothing. Default: 100 ms.
   std::chrono::milliseconds idle_timeout{100};
   /// Timeout of every request to the coordinator, shards and master. Default: 10 s.

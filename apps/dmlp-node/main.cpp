@@ -152,7 +152,9 @@ int main(int argc, char** argv) {
     opts.labels.push_back(node::workload_keeper_label);
   auto roles = std::make_shared<runtime::role_registry>();
   node::register_demo_roles(*roles, opts.name);
-  training::register_trainer_role(*roles, log);
+  // The ring link is plaintext TCP: with TLS the trainers keep CAF's encrypted actor messages.
+  training::register_trainer_role(*roles, log,
+                                  training::trainer_node_settings{!opts.tls.enabled, opts.host});
   auto view = std::make_shared<runtime::cluster_view>(opts.name, roles);
   auto agent = runtime::spawn_node_agent(sys, runtime::node_agent_config{opts, view, log, 0});
   auto bound = runtime::publish_agent(sys, agent, opts);

@@ -104,13 +104,16 @@ caf::expected<trainer_options> decode_trainer_args(const std::string& text) {
   return o;
 }
 
-void register_trainer_role(runtime::role_registry& roles, std::shared_ptr<spdlog::logger> log) {
+void register_trainer_role(runtime::role_registry& roles, std::shared_ptr<spdlog::logger> log,
+                           trainer_node_settings node) {
   roles.add(
       trainer_role_name,
-      [log](caf::actor_system& sys, const spawn_request& req) -> caf::expected<caf::actor> {
+      [log, node](caf::actor_system& sys, const spawn_request& req) -> caf::expected<caf::actor> {
         auto options = decode_trainer_args(req.args);
         if (!options)
           return options.error();
+        options->direct_link = node.direct_link;
+        options->link_host = node.link_host;
         auto services = runtime::make_services(sys, log);
         services.names = runtime::mirror_registry(req);
         runtime::start_context ctx{sys,     req.owner,    req.path, last_component(req.path), 0, {},

@@ -26,7 +26,17 @@ std::string encode_trainer_args(const trainer_options& options);
 /// Options from argument text; training_errc::invalid_option naming the bad field otherwise.
 caf::expected<trainer_options> decode_trainer_args(const std::string& text);
 
-/// Registers the `trainer` role; its trainers log through `log` (may be null).
-void register_trainer_role(runtime::role_registry& roles, std::shared_ptr<spdlog::logger> log);
+/// How a node's trainers run their ring (trainer_options' fields of the same names).
+struct trainer_node_settings {
+  /// Direct TCP ring links between trainers; off on TLS clusters. Default: false.
+  bool direct_link = false;
+  /// The node's node.host, where its trainers' ring links listen. Default: "127.0.0.1".
+  std::string link_host = "127.0.0.1";
+};
+
+/// Registers the `trainer` role; its trainers log through `log` (may be null) and run their
+/// ring as `node` says.
+void register_trainer_role(runtime::role_registry& roles, std::shared_ptr<spdlog::logger> log,
+                           trainer_node_settings node = {});
 
 } // namespace dmlp::training

@@ -1,6 +1,10 @@
-// dmlp's side of bench_allreduce: a ring member actor that drives ring_allreduce exactly as
-// the trainer does (start a step, forward what receive() returns, done when every bucket is),
-// with train_chunk messages crossing processes through CAF's middleman.
+// dmlp's side of bench_allreduce: the ring between worker processes. With the link transport
+// (method dmlp, the path trainers in different processes take) each rank's ring link
+// (actors/training/ring_link.hpp) is published through CAF's middleman so that the previous
+// rank asks it where its ring connection listens, as a trainer asks its next trainer, and each
+// all-reduce hands the buffer to the link and waits for the sum, as the trainer does once per
+// step. The BASP transport (method dmlp_basp) publishes a ring member actor instead
+// (allreduce_dmlp_basp.cpp). Also the bench's shared helpers (with_middleman, fail_with).
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -8,9 +12,8 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
-#include "actors/training/ring_allreduce.hpp"
+#include "actors/training/ring_link.hpp"
 #include "allreduce_peers.hpp"
-#include "messages/training.hpp"
 #include "runtime/system_config.hpp"
 
 namespace dmlp::bench {
@@ -18,93 +21,10 @@ namespace dmlp::bench {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-using next_atom = caf::atom_constant<caf::atom("ar_next")>;
-using run_atom = caf::atom_constant<caf::atom("ar_run")>;
 
-// Shared with the owning thread only while the member is idle: the thread writes the buffer
-// before a run request and reads times after the reply.
-struct member_data {
-  std::vector<float>* buffer = nullptr;
-  std::vector<double> times;
-};
+constexpr auto answer_timeout = std::chrono::seconds(120);
 
-struct member_state {
-  static inline const char* name = "dmlp.bench.ring_member";
-  training::ring_allreduce ring{0};
-  caf::actor next;
-  uint32_t rank = 0;
-  uint32_t ranks = 1;
-  uint64_t step = 0;
-  uint32_t remaining = 0;
-  clock_type::time_point started;
-  std::shared_ptr<member_data> data;
-  caf::response_promise finished;
-};
-
-using member_actor = caf::stateful_actor<member_state>;
-
-void send_all(member_actor* self, caf::expected<std::vector<train_chunk>> chunks);
-
-void begin_iteration(member_actor* self) {
-  auto& st = self->state;
-  st.started = clock_type::now();
-  auto& buf = *st.data->buffer;
-  send_all(self, st.ring.start(++st.step, st.rank, st.ranks, buf.data(), buf.size()));
-}
-
-void end_iterations(member_actor* self) {
-  auto& st = self->state;
-  while (st.remaining > 0 && st.ring.done()) {
-    st.data->times.push_back(std::chrono::duration<double>(clock_type::now() - st.started).count());
-    if (--st.remaining == 0) {
-      st.finished.deliver(caf::unit);
-      return;
-    }
-    begin_iteration(self);
-  }
-}
-
-void send_all(member_actor* self, caf::expected<std::vector<train_chunk>> chunks) {
-  if (!chunks) {
-    self->quit(chunks.error());
-    return;
-  }
-  for (auto& c : *chunks)
-    self->send(self->state.next, std::move(c));
-}
-
-caf::behavior ring_member(member_actor* self, uint32_t rank, uint32_t ranks, size_t bucket_elems,
-                          std::shared_ptr<member_data> data) {
-  auto& st = self->state;
-  st.ring = training::ring_allreduce{bucket_elems};
-  st.rank = rank;
-  st.ranks = ranks;
-  st.data = std::move(data);
-  return {
-      [self](next_atom, caf::actor next) { self->state.next = std::move(next); },
-      [self](run_atom, uint32_t iterations) -> caf::result<void> {
-        auto& st = self->state;
-        st.data->times.clear();
-        st.remaining = iterations;
-        st.finished = self->make_response_promise();
-        if (iterations == 0) {
-          st.finished.deliver(caf::unit);
-          return st.finished;
-        }
-        begin_iteration(self);
-        end_iterations(self);
-        return st.finished;
-      },
-      [self](train_chunk& c) {
-        send_all(self, self->state.ring.receive(std::move(c)));
-        end_iterations(self);
-      },
-  };
-}
-
-[[noreturn]] void fail(const std::string& what, const caf::error& err) {
-  throw std::runtime_error(what + ": " + caf::to_string(err));
-}
+} // namespace
 
 caf::actor_system_config& with_middleman(caf::actor_system_config& cfg) {
   runtime::configure_actor_system(cfg);
@@ -112,27 +32,87 @@ caf::actor_system_config& with_middleman(caf::actor_system_config& cfg) {
   return cfg;
 }
 
-} // namespace
+void fail_with(const std::string& what, const caf::error& err) {
+  throw std::runtime_error(what + ": " + caf::to_string(err));
+}
 
 struct dmlp_ring::impl {
   caf::actor_system_config cfg;
   caf::actor_system sys{with_middleman(cfg)};
-  std::shared_ptr<member_data> data = std::make_shared<member_data>();
-  caf::actor member;
+  dmlp_transport transport = dmlp_transport::link;
+  // The link or the ring member actor.
+  caf::actor ring;
   uint16_t port = 0;
+  uint32_t rank = 0;
+  uint32_t ranks = 1;
+  std::string next_host;
+  uint16_t next_port = 0;
+  uint64_t next_nonce = 0;
+  uint64_t step = 0;
+
+  void connect_link(const caf::actor& next);
+  std::vector<double> run_link(std::vector<float>& buffer, uint32_t iterations);
 };
 
-dmlp_ring::dmlp_ring(uint32_t rank, uint32_t ranks, size_t bucket_elems)
+void dmlp_ring::impl::connect_link(const caf::actor& next) {
+  caf::scoped_actor self{sys};
+  caf::error failure;
+  self->request(next, answer_timeout, training::ring_address_atom::value)
+      .receive(
+          [&](std::string& host, uint16_t port, uint64_t nonce) {
+            next_host = std::move(host);
+            next_port = port;
+            next_nonce = nonce;
+          },
+          [&](caf::error& err) { failure = std::move(err); });
+  if (failure)
+    fail_with("asking the next rank where its link listens", failure);
+}
+
+std::vector<double> dmlp_ring::impl::run_link(std::vector<float>& buffer, uint32_t iterations) {
+  caf::scoped_actor self{sys};
+  std::vector<double> times;
+  for (uint32_t i = 0; i < iterations; ++i) {
+    auto started = clock_type::now();
+    self->send(ring, training::ring_run_atom::value, ++step, rank, ranks, next_host, next_port,
+               next_nonce, std::move(buffer));
+    caf::error failure;
+    self->receive(
+        [&](training::ring_done_atom, uint64_t, std::vector<float>& sum) {
+          buffer = std::move(sum);
+        },
+        [&](training::ring_failed_atom, uint64_t, caf::error& err) { failure = std::move(err); },
+        caf::after(answer_timeout) >>
+            [&] { failure = caf::make_error(caf::sec::request_timeout); });
+    if (failure)
+      fail_with("dmlp ring all-reduce", failure);
+    times.push_back(std::chrono::duration<double>(clock_type::now() - started).count());
+  }
+  return times;
+}
+
+dmlp_ring::dmlp_ring(uint32_t rank, uint32_t ranks, size_t bucket_elems, dmlp_transport transport)
     : impl_(std::make_unique<impl>()) {
-  impl_->member = impl_->sys.spawn(ring_member, rank, ranks, bucket_elems, impl_->data);
-  auto port = impl_->sys.middleman().publish(impl_->member, 0, "127.0.0.1", true);
+  impl_->transport = transport;
+  impl_->rank = rank;
+  impl_->ranks = ranks;
+  if (transport == dmlp_transport::basp) {
+    impl_->ring = spawn_basp_member(impl_->sys, rank, ranks, bucket_elems);
+  } else {
+    auto link = training::spawn_ring_link(
+        impl_->sys, training::ring_link_options{"127.0.0.1", bucket_elems, {}});
+    if (!link)
+      fail_with("starting the ring link", link.error());
+    impl_->ring = *link;
+  }
+  auto port = impl_->sys.middleman().publish(impl_->ring, 0, "127.0.0.1", true);
   if (!port)
-    fail("publishing the ring member", port.error());
+    fail_with("publishing the ring", port.error());
   impl_->port = *port;
 }
 
 dmlp_ring::~dmlp_ring() {
-  caf::anon_send_exit(impl_->member, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(impl_->ring, caf::exit_reason::user_shutdown);
 }
 
 uint16_t dmlp_ring::port() const {
@@ -142,19 +122,17 @@ uint16_t dmlp_ring::port() const {
 void dmlp_ring::connect(uint16_t next_port) {
   auto next = impl_->sys.middleman().remote_actor("127.0.0.1", next_port);
   if (!next)
-    fail("connecting to the next rank", next.error());
-  caf::anon_send(impl_->member, next_atom::value, *next);
+    fail_with("reaching the next rank", next.error());
+  if (impl_->transport == dmlp_transport::basp)
+    connect_basp_member(impl_->ring, *next);
+  else
+    impl_->connect_link(*next);
 }
 
 std::vector<double> dmlp_ring::run(std::vector<float>& buffer, uint32_t iterations) {
-  impl_->data->buffer = &buffer;
-  caf::scoped_actor self{impl_->sys};
-  caf::error failure;
-  self->request(impl_->member, std::chrono::seconds(120), run_atom::value, iterations)
-      .receive([] {}, [&](caf::error& err) { failure = std::move(err); });
-  if (failure)
-    fail("dmlp ring all-reduce", failure);
-  return impl_->data->times;
+  if (impl_->transport == dmlp_transport::basp)
+    return run_basp_member(impl_->sys, impl_->ring, buffer, iterations);
+  return impl_->run_link(buffer, iterations);
 }
 
 } // namespace dmlp::bench

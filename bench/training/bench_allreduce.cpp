@@ -1,16 +1,20 @@
 // All-reduce benchmark (issue 5): time per all-reduce of 373 KB (the cnn's 93,322 floats),
 // 4 MiB and 16 MiB between 2 and 4 processes on loopback, for
-//   dmlp   the project's ring (actors/training/ring_allreduce, train_chunk messages through
-//          CAF's middleman between processes: the trainer's code path)
+//   dmlp   the project's ring as trainers in different processes run it: ring_allreduce
+//          driven by each rank's ring link (actors/training/ring_link), a CAF broker on a
+//          direct TCP connection to the next rank's link
+//   dmlp_basp  the same ring over train_chunk messages through CAF's middleman (BASP), the
+//          trainers' path on a TLS cluster
 //   gloo   libtorch's c10d::ProcessGroupGloo, the same tensors and processes, in the same run
 //   tcp    the same ring over plain sockets: the ceiling loopback allows
-// Rounds interleave the three (the order rotates each round); every process checks that its
+// Rounds interleave the methods (the order rotates each round); every process checks that its
 // buffer holds the exact sum after every round, and a wrong sum fails the benchmark.
 // Prints median and p90 time, algorithm bandwidth (bytes / time), bus bandwidth
 // (2 (P − 1) / P × bytes / time), dmlp ÷ Gloo (time; target ≤ 1: at least as fast) and dmlp's
 // bus bandwidth ÷ the socket ring's.
 // Run: build/bin/bench/bench_allreduce [--quick] [--iters N] [--rounds R] [--warmup W]
-//        [--ranks 2,4] [--methods dmlp,gloo,tcp] [--sizes 373kb,4mib,16mib] [--bucket-elems B]
+//        [--ranks 2,4] [--methods dmlp,dmlp_basp,gloo,tcp] [--sizes 373kb,4mib,16mib]
+//        [--bucket-elems B]
 //        [--json]
 // The program starts its workers itself (the same binary with --worker) and talks to them
 // over pipes: their ports, a barrier before each measurement, their times.
@@ -51,7 +55,7 @@ struct size_case {
 const std::vector<size_case> size_cases{
     {"373kb", "373 KB", 93'322}, {"4mib", "4 MiB", 1u << 20}, {"16mib", "16 MiB", 4u << 20}};
 
-const std::vector<std::string> all_methods{"dmlp", "gloo", "tcp"};
+const std::vector<std::string> all_methods{"dmlp", "dmlp_basp", "gloo", "tcp"};
 
 struct settings {
   std::vector<uint32_t> ranks{2, 4};
@@ -61,7 +65,7 @@ struct settings {
   uint32_t warmup = 1;
   size_t bucket_elems = training::trainer_options{}.bucket_elems;
   bool json = false;
-  std::string methods_text = "dmlp,gloo,tcp";
+  std::string methods_text = "dmlp,dmlp_basp,gloo,tcp";
   std::vector<size_case> sizes = size_cases;
   std::string sizes_text = "373kb,4mib,16mib";
 };
@@ -84,13 +88,15 @@ std::string read_line(const char* expected) {
 }
 
 int worker_main(const settings& s, uint32_t rank, uint32_t ranks, const std::string& store) {
-  bench::dmlp_ring dmlp(rank, ranks, s.bucket_elems);
+  bench::dmlp_ring dmlp(rank, ranks, s.bucket_elems, bench::dmlp_transport::link);
+  bench::dmlp_ring basp(rank, ranks, s.bucket_elems, bench::dmlp_transport::basp);
   bench::tcp_ring tcp(rank, ranks);
-  std::cout << "ports " << dmlp.port() << " " << tcp.port() << std::endl;
+  std::cout << "ports " << dmlp.port() << " " << basp.port() << " " << tcp.port() << std::endl;
   std::istringstream next{read_line("next ").substr(5)};
-  uint16_t dmlp_next = 0, tcp_next = 0;
-  next >> dmlp_next >> tcp_next;
+  uint16_t dmlp_next = 0, basp_next = 0, tcp_next = 0;
+  next >> dmlp_next >> basp_next >> tcp_next;
   dmlp.connect(dmlp_next);
+  basp.connect(basp_next);
   tcp.connect(tcp_next);
   bench::gloo_group gloo(rank, ranks, store);
   std::vector<float> buffer;
@@ -102,9 +108,10 @@ int worker_main(const settings& s, uint32_t rank, uint32_t ranks, const std::str
         std::cout << "ready" << std::endl;
         read_line("go");
         auto total = s.warmup + s.iters;
-        std::vector<double> times = method == "dmlp"   ? dmlp.run(buffer, total)
-                                    : method == "gloo" ? gloo.run(buffer, total)
-                                                       : tcp.run(buffer, total);
+        std::vector<double> times = method == "dmlp"        ? dmlp.run(buffer, total)
+                                    : method == "dmlp_basp" ? basp.run(buffer, total)
+                                    : method == "gloo"      ? gloo.run(buffer, total)
+                                                            : tcp.run(buffer, total);
         auto wrong = bench::check_sum(buffer, ranks, total);
         if (!wrong.empty())
           throw std::runtime_error(method + " all-reduce of " + size.label + " on rank " +
@@ -393,7 +400,7 @@ int main(int argc, char** argv) {
   double worst = 0;
   int at_least_as_fast = 0;
   int rows = 0;
-  std::printf("%-3s %-7s %-5s %9s %9s %9s %9s\n", "P", "size", "impl", "median ms", "p90 ms",
+  std::printf("%-3s %-7s %-9s %9s %9s %9s %9s\n", "P", "size", "impl", "median ms", "p90 ms",
               "algbw GB/s", "busbw GB/s");
   for (auto ranks : s.ranks) {
     std::map<std::string, samples> group;
@@ -418,7 +425,7 @@ int main(int argc, char** argv) {
         row[method + "_p90_ms"] = p90 * 1e3;
         row[method + "_algbw_gbs"] = algbw;
         row[method + "_busbw_gbs"] = busbw;
-        std::printf("%-3u %-7s %-5s %9.3f %9.3f %10.2f %10.2f\n", ranks, size.label, method.c_str(),
+        std::printf("%-3u %-7s %-9s %9.3f %9.3f %10.2f %10.2f\n", ranks, size.label, method.c_str(),
                     med * 1e3, p90 * 1e3, algbw, busbw);
       }
       auto number = [&](const char* key) { return row.value(key, 0.0); };
@@ -427,6 +434,10 @@ int main(int argc, char** argv) {
           number("tcp_busbw_gbs") > 0 ? number("dmlp_busbw_gbs") / number("tcp_busbw_gbs") : 0;
       row["dmlp_over_gloo"] = ratio;
       row["dmlp_busbw_over_tcp"] = vs_tcp;
+      if (number("gloo_ms") > 0 && number("dmlp_basp_ms") > 0) {
+        row["dmlp_basp_over_gloo"] = number("dmlp_basp_ms") / number("gloo_ms");
+        std::printf("    dmlp_basp / gloo time %.2f\n", number("dmlp_basp_ms") / number("gloo_ms"));
+      }
       if (ratio > 0)
         std::printf("    dmlp / gloo time %.2f (target <= 1)\n", ratio);
       if (vs_tcp > 0)

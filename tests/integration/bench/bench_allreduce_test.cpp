@@ -1,5 +1,6 @@
 // bench_allreduce as a real process (issue 5): a quick run between 2 worker processes gives, for
-// every size, dmlp's ring, c10d's Gloo and the raw socket ring with positive times and
+// every size, dmlp's ring (over ring links and over CAF's middleman), c10d's Gloo and the raw
+// socket ring with positive times and
 // bandwidths and the ratios computed from them, in the JSON last line (the workers check their
 // sums; a wrong one fails the run). Bad options are refused with a clear message.
 #include <filesystem>
@@ -32,7 +33,7 @@ TEST(bench_allreduce, quick_run_between_two_processes_reports_every_size_and_met
     ASSERT_TRUE(report.contains(key)) << key;
     const auto& row = report[key];
     EXPECT_EQ(row["ranks"], 2);
-    for (const auto* method : {"dmlp", "gloo", "tcp"}) {
+    for (const auto* method : {"dmlp", "dmlp_basp", "gloo", "tcp"}) {
       auto ms = row[std::string{method} + "_ms"].get<double>();
       EXPECT_GT(ms, 0) << key << " " << method;
       EXPECT_GE(row[std::string{method} + "_p90_ms"].get<double>(), ms) << key << " " << method;
@@ -40,6 +41,8 @@ TEST(bench_allreduce, quick_run_between_two_processes_reports_every_size_and_met
     }
     EXPECT_DOUBLE_EQ(row["dmlp_over_gloo"].get<double>(),
                      row["dmlp_ms"].get<double>() / row["gloo_ms"].get<double>());
+    EXPECT_DOUBLE_EQ(row["dmlp_basp_over_gloo"].get<double>(),
+                     row["dmlp_basp_ms"].get<double>() / row["gloo_ms"].get<double>());
     // P = 2: the bus bandwidth equals the algorithm bandwidth, 2 (P − 1) / P = 1.
     EXPECT_DOUBLE_EQ(row["dmlp_busbw_gbs"].get<double>(), row["dmlp_algbw_gbs"].get<double>());
   }
@@ -55,7 +58,8 @@ TEST(bench_allreduce, refuses_bad_options_with_a_reason) {
   EXPECT_NE(three.out.find("--ranks takes 2, 4, not '3'"), std::string::npos) << three.out;
   auto method = run_shell(program() + " --methods dmlp,nccl");
   EXPECT_EQ(method.code, 2);
-  EXPECT_NE(method.out.find("--methods takes dmlp, gloo, tcp, not 'nccl'"), std::string::npos)
+  EXPECT_NE(method.out.find("--methods takes dmlp, dmlp_basp, gloo, tcp, not 'nccl'"),
+            std::string::npos)
       << method.out;
   auto iters = run_shell(program() + " --iters many");
   EXPECT_EQ(iters.code, 2);

@@ -54,8 +54,7 @@ caf::behavior trainer(caf::event_based_actor* self, std::string id, bool lost_af
                       std::shared_ptr<trainer_record> rec) {
   auto coordinator = svc.names->get(coordinator_path);
   auto master = svc.names->get(master_path);
-  self->send(master, train_hello_atom::value,
-             train_hello{id, caf::actor_cast<caf::actor>(self)});
+  self->send(master, train_hello_atom::value, train_hello{id, caf::actor_cast<caf::actor>(self)});
   self->request(coordinator, 10s, ingest_register{id, 1})
       .then(
           [self, coordinator, id](ingest_job&) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/cluster/cluster_errors.hpp"
+#include "runtime/cluster/cluster_view.hpp"
 #include "runtime/cluster/membership.hpp"
 #include "runtime/cluster/node_options.hpp"
 #include "runtime/cluster/placement.hpp"
@@ -194,6 +195,24 @@ TEST(placement_policy, picks_by_label_least_loaded_and_avoids_the_last_node) {
   auto none = choose_node(members, where);
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error(), cluster_errc::no_eligible_node);
+}
+
+TEST(placement_policy, a_noted_spawn_outlives_snapshots_that_predate_it) {
+  std::vector<member_info> members{node("w1", 1, {"role=worker"}), node("w2", 2, {"role=worker"})};
+  auto where = placement::with_label("role=worker");
+  cluster_view view{"client", std::make_shared<role_registry>()};
+  view.update(members);
+  view.note_spawn(choose_node(view.members(), where)->name);
+  // The next snapshot left before w1's heartbeat reported the child: the second goes to w2.
+  view.update(members);
+  EXPECT_EQ(choose_node(view.members(), where)->name, "w2");
+  // Without the grace period the stale snapshot would win.
+  cluster_view forgetful{"client", std::make_shared<role_registry>(), std::chrono::seconds{0}};
+  forgetful.update(members);
+  forgetful.note_spawn("w1");
+  EXPECT_EQ(choose_node(forgetful.members(), where)->name, "w2");
+  forgetful.update(members);
+  EXPECT_EQ(choose_node(forgetful.members(), where)->name, "w1");
 }
 
 TEST(placement_policy, by_node_by_function_and_parsing) {

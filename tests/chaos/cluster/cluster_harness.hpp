@@ -39,7 +39,9 @@ public:
     binary_ = std::string{bin ? bin : "build/bin"} + "/dmlp-node";
     opts_.nodes = nodes;
     opts_.replicas = replicas;
-    opts_.base_port = static_cast<uint16_t>(21000 + (getpid() % 400) * 100 + port_slot * 10);
+    // 21000–31999: below Linux's ephemeral range (32768 and up), where an outgoing connection
+    // of any process may hold the port and the node could not bind it.
+    opts_.base_port = static_cast<uint16_t>(21000 + (getpid() % 110) * 100 + port_slot * 10);
     opts_.dir =
         "/tmp/dmlp-cluster-test-" + std::to_string(getpid()) + "-" + std::to_string(port_slot);
     opts_.node_binary = binary_;

@@ -12,11 +12,13 @@
 
 #include "actors/training/errors.hpp"
 #include "actors/training/flat_codec.hpp"
+#include "actors/training/ring_link.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "messages/ingest.hpp"
 #include "messages/training.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/logging.hpp"
 #include "runtime/snapshot_store.hpp"
 
 namespace dmlp::training {
@@ -58,6 +60,12 @@ struct master_state {
   bool drained = false;
   bool saving = false;
   bool stopped = false;
+  // allreduce ring links: steps failed on them in a row, the pause after such a failure, and
+  // whether the master turned them off for the rest of the job.
+  runtime::actor_log log;
+  uint32_t link_failures = 0;
+  bool link_paused = false;
+  bool links_off = false;
 };
 
 using master_actor = caf::stateful_actor<master_state>;
@@ -228,6 +236,8 @@ void start_step(master_actor* self) {
 void admit(master_actor* self, const train_state& state) {
   auto& st = self->state;
   for (auto& j : st.joiners) {
+    if (st.links_off)
+      self->send(j.handle, ring_off_atom::value);
     self->send(j.handle, train_state_atom::value, state);
     st.members.push_back(j);
   }
@@ -239,7 +249,7 @@ void admit(master_actor* self, const train_state& state) {
 
 void maybe_step(master_actor* self) {
   auto& st = self->state;
-  if (st.in_flight || st.admitting || st.finished || st.saving || st.stopped)
+  if (st.in_flight || st.admitting || st.finished || st.saving || st.stopped || st.link_paused)
     return;
   if (st.drained) {
     finish_stop(self);
@@ -274,6 +284,17 @@ void maybe_step(master_actor* self) {
   start_step(self);
 }
 
+// Tells the members to drop the step in flight (their batches stay theirs for the next one).
+void abort_step(master_actor* self) {
+  auto& st = self->state;
+  if (!st.in_flight)
+    return;
+  for (auto& m : st.members)
+    self->send(m.handle, train_abort_atom::value, st.step);
+  st.in_flight = false;
+  ++st.progress.aborted_steps;
+}
+
 void remove_member(master_actor* self, const caf::actor_addr& who) {
   auto& st = self->state;
   auto gone = [&](const member& m) { return m.handle.address() == who; };
@@ -287,14 +308,31 @@ void remove_member(master_actor* self, const caf::actor_addr& who) {
     publish(self);
     return;
   }
-  if (st.in_flight) {
-    for (auto& m : st.members)
-      self->send(m.handle, train_abort_atom::value, st.step);
-    st.in_flight = false;
-    ++st.progress.aborted_steps;
-  }
+  abort_step(self);
   publish(self);
   maybe_step(self);
+}
+
+// A trainer's ring link failed the step in flight (ring_link.hpp). The step is aborted and,
+// after a pause, started again; after max_link_failures in a row every trainer drops its link
+// and the rings run over actor messages, slower but without a connection of their own.
+void link_failed(master_actor* self, uint64_t step, const caf::error& err) {
+  auto& st = self->state;
+  if (st.opt.kind != strategy::allreduce || !st.in_flight || step != st.step)
+    return;
+  abort_step(self);
+  ++st.link_failures;
+  st.log.warn("step {} failed on a ring link ({} in a row): {}", step, st.link_failures,
+              describe(err));
+  if (st.link_failures >= st.opt.max_link_failures && !st.links_off) {
+    st.links_off = true;
+    st.log.warn("ring links turned off: the rings run over actor messages from now on");
+    for (auto& m : st.members)
+      self->send(m.handle, ring_off_atom::value);
+  }
+  publish(self);
+  st.link_paused = true;
+  self->delayed_send(self, st.opt.link_retry_delay, train_retry_atom::value);
 }
 
 // The batches of `outstanding` that are in the model.
@@ -485,6 +523,8 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
   self->state.svc = std::move(svc);
   self->state.store = std::move(store);
   self->state.key = std::move(key);
+  self->state.log = runtime::actor_log{spdlog::default_logger(),
+                                       self->state.key.empty() ? "train/master" : self->state.key};
   if (restored)
     restore(self->state, std::move(*restored), std::move(replica));
   self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
@@ -546,6 +586,7 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
         for (auto& m : st.members)
           self->send(m.handle, train_commit_atom::value, st.step);
         st.in_flight = false;
+        st.link_failures = 0;
         if (r.samples > 0) {
           ++st.progress.steps;
           st.progress.samples += r.samples;
@@ -598,6 +639,11 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
         self->send(self, train_drain_atom::value);
       },
       [self](train_drain_atom) { poll_drain(self); },
+      [self](ring_failed_atom, uint64_t step, caf::error& err) { link_failed(self, step, err); },
+      [self](train_retry_atom) {
+        self->state.link_paused = false;
+        maybe_step(self);
+      },
       [self](train_result_atom) -> caf::result<train_state> {
         auto& st = self->state;
         if (st.stopped)

@@ -75,6 +75,13 @@ struct job_master_options {
   std::string coordinator_path;
   /// Interval between polls of the coordinator while a stopping job drains. Default: 10 ms.
   std::chrono::milliseconds drain_poll{10};
+  /// allreduce: steps in a row that fail on a ring link (a trainer's link cannot reach the next
+  /// one: ring_failed_atom) before the master turns every trainer's link off and the rings run
+  /// over actor messages for the rest of the job. Default: 3.
+  uint32_t max_link_failures = 3;
+  /// Wait after a step failed on a ring link before the next one, so that the loss of a
+  /// member, which also breaks links, is seen first. Default: 200 ms.
+  std::chrono::milliseconds link_retry_delay{200};
   /// Identity of the job (model, sizes, strategy); a snapshot with another is refused.
   /// Default: empty.
   std::string fingerprint;

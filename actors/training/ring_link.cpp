@@ -1,7 +1,11 @@
 #include "actors/training/ring_link.hpp"
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -25,6 +29,7 @@
 #include "actors/training/ring_frame.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+#include "runtime/advertised_host.hpp"
 
 namespace dmlp::training {
 
@@ -199,17 +204,65 @@ void send_chunks(link_actor* self, caf::expected<std::vector<ring_chunk_view>> c
   pump(self);
 }
 
+// A TCP connection to host:port within `timeout`, or why not. CAF's own connect has no time
+// limit: an address that drops SYNs would hold the middleman thread (every remote actor message
+// of the process) for minutes.
+caf::expected<int> connect_within(const std::string& host, uint16_t port,
+                                  std::chrono::milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  auto service = std::to_string(port);
+  auto failed = [&](const std::string& why) {
+    return caf::make_error(training_errc::link_failed, "cannot connect to the next rank at " +
+                                                           host + ":" + service + ": " + why);
+  };
+  if (auto rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
+    return failed(::gai_strerror(rc));
+  std::string why = "no address";
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int connected = -1;
+  for (auto* a = found; a != nullptr && connected < 0; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      why = std::strerror(errno);
+      continue;
+    }
+    int err = ::connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
+    if (err == EINPROGRESS) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLOUT, 0};
+      int ready = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+      socklen_t len = sizeof(err);
+      if (ready == 1)
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      else
+        err = ready == 0 ? ETIMEDOUT : errno;
+    }
+    if (err == 0) {
+      connected = fd;
+    } else {
+      why = std::strerror(err);
+      ::close(fd);
+    }
+  }
+  ::freeaddrinfo(found);
+  if (connected < 0)
+    return failed(why);
+  return connected;
+}
+
 caf::error connect_next(link_actor* self, const peer_address& to) {
   auto& st = self->state;
   if (st.next && st.next_address == to)
     return {};
   if (st.next)
     drop_connection(self, *st.next);
-  auto fd = caf::io::network::new_tcp_connection(to.host, to.port);
+  auto fd = connect_within(to.host, to.port, st.opt.connect_timeout);
   if (!fd)
-    return caf::make_error(training_errc::link_failed, "cannot connect to the next rank at " +
-                                                           to.host + ":" + std::to_string(to.port) +
-                                                           ": " + describe(fd.error()));
+    return fd.error();
   // Frames go out whole at once; Nagle's algorithm would only hold back their tails.
   caf::io::network::tcp_nodelay(*fd, true);
   auto hdl = self->add_scribe(*fd);
@@ -284,6 +337,8 @@ void on_frame_bytes(link_actor* self, caf::io::connection_handle hdl,
 caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::doorman_ptr doorman) {
   auto& st = self->state;
   st.opt = std::move(opt);
+  if (st.opt.advertise.empty())
+    st.opt.advertise = runtime::advertised_host(st.opt.host);
   st.port = doorman->port();
   st.nonce = std::random_device{}() | static_cast<uint64_t>(std::random_device{}()) << 32;
   st.max_payload =
@@ -330,7 +385,7 @@ caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::do
       [](const caf::io::acceptor_closed_msg&) {},
       [self](ring_address_atom) {
         auto& st = self->state;
-        return caf::make_message(st.opt.host, st.port, st.nonce);
+        return caf::make_message(st.opt.advertise, st.port, st.nonce);
       },
       [self](ring_kept_atom) { return self->state.ring.pending(); },
       [self](ring_run_atom, uint64_t step, uint32_t rank, uint32_t ranks, std::string& next_host,
@@ -372,6 +427,9 @@ caf::behavior ring_link_fun(link_actor* self, ring_link_options opt, caf::io::do
 } // namespace
 
 caf::expected<caf::actor> spawn_ring_link(caf::actor_system& sys, ring_link_options options) {
+  if (!sys.has_middleman())
+    return caf::make_error(training_errc::link_failed,
+                           "ring links need an actor system with the middleman loaded");
   auto doorman = sys.middleman().backend().new_tcp_doorman(0, options.host.c_str(), true);
   if (!doorman)
     return caf::make_error(training_errc::link_failed,

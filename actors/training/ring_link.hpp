@@ -16,8 +16,11 @@
 //                        link first unless already connected to that address; the sender later
 //                        receives (ring_done_atom, step, buffer) with the sum, or
 //                        (ring_failed_atom, step, error): training_errc::link_failed when the
-//                        next link cannot be reached, training_errc::bad_bundle when a peer sent
-//                        malformed bytes (that connection is closed).
+//                        next link cannot be reached within connect_timeout,
+//                        training_errc::bad_bundle when a peer sent malformed bytes (that
+//                        connection is closed). The trainer reports a link_failed step to its
+//                        job master, which aborts it and, after repeated failures, turns the
+//                        job's links off (ring_off_atom): its rings go on over actor messages.
 //   (train_abort_atom, step)  abandons `step` if it runs; its late chunks are dropped.
 //   (ring_kept_atom)     -> size_t: chunks kept for steps that have not started (diagnostics).
 // Chunks of a step that has not started here are kept (ring_allreduce), so neighbours need not
@@ -30,6 +33,7 @@
 // messages.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -53,6 +57,10 @@ using ring_done_atom = caf::atom_constant<caf::atom("rldone")>;
 /// the next step.
 using ring_failed_atom = caf::atom_constant<caf::atom("rlfailed")>;
 
+/// To a trainer, from its job master: stop using the ring link, run rings over actor messages
+/// (train_chunk) from the next step on. Crosses processes with no payload.
+using ring_off_atom = caf::atom_constant<caf::atom("rloff")>;
+
 /// Asks a link how many chunks it keeps for steps that have not started: replies size_t.
 using ring_kept_atom = caf::atom_constant<caf::atom("rlkept")>;
 
@@ -64,10 +72,17 @@ struct ring_link_options {
   size_t bucket_elems = 65536;
   /// Where refused connections and failed steps are logged; may be null. Default: none.
   std::shared_ptr<spdlog::logger> log;
+  /// Address the previous rank is told to connect to. Default: empty, which means
+  /// runtime::advertised_host(host): `host`, or the host name when `host` is 0.0.0.0.
+  std::string advertise;
+  /// Longest wait for the connection to the next rank's link; the step fails with
+  /// training_errc::link_failed after it (the connect blocks the middleman thread, so it is
+  /// kept short). Default: 2 s.
+  std::chrono::milliseconds connect_timeout{2000};
 };
 
-/// Spawns a link in `sys` (which must have loaded the middleman), listening on `options.host`
-/// at a free port.
+/// Spawns a link in `sys`, listening on `options.host` at a free port; link_failed when `sys`
+/// did not load the middleman.
 caf::expected<caf::actor> spawn_ring_link(caf::actor_system& sys, ring_link_options options);
 
 } // namespace dmlp::training

@@ -286,6 +286,16 @@ void finish_if_reduced(trainer_actor* self) {
     finish_reduce(self);
 }
 
+// The step cannot run on the links: the job master aborts it and, when that keeps happening,
+// turns the job's links off (ring_off_atom).
+void report_link_failure(trainer_actor* self, uint64_t step, const caf::error& err) {
+  auto& st = self->state;
+  if (!st.step || st.step->step != step)
+    return;
+  st.link_next = {};
+  self->send(st.master, ring_failed_atom::value, step, err);
+}
+
 void run_on_link(trainer_actor* self) {
   auto& st = self->state;
   self->send(st.link, ring_run_atom::value, st.step->step, st.step->rank, st.step->size,
@@ -313,9 +323,9 @@ void start_on_link(trainer_actor* self) {
             if (st.step && st.step->step == step && st.computed && !st.exchange.empty())
               run_on_link(self);
           },
-          // A lost next trainer is a lost member: the master aborts the step and re-forms the
-          // ring.
-          [](caf::error&) {});
+          // A lost next trainer is a lost member, whose step the master aborts anyway; a next
+          // trainer without a link fails the step as an unreachable link does.
+          [self, step](caf::error& err) { report_link_failure(self, step, err); });
 }
 
 void begin_compute(trainer_actor* self) {
@@ -523,8 +533,9 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
   st.optimizer = std::make_unique<flat_optimizer>(st.opt.optimizer, st.params);
   st.ring = ring_allreduce{st.opt.bucket_elems};
   if (st.opt.direct_link && st.opt.kind == strategy::allreduce) {
-    auto link = spawn_ring_link(
-        self->system(), ring_link_options{st.opt.link_host, st.opt.bucket_elems, st.svc.log});
+    ring_link_options link_opt{st.opt.link_host, st.opt.bucket_elems, st.svc.log};
+    link_opt.advertise = st.opt.link_advertise;
+    auto link = spawn_ring_link(self->system(), std::move(link_opt));
     if (!link) {
       self->quit(link.error());
       return {};
@@ -659,11 +670,21 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
         st.link_summed = true;
         finish_if_reduced(self);
       },
-      // Malformed bytes from a neighbour stop the trainer, as a malformed train_chunk does; an
-      // unreachable next link is a lost member, whose step the master aborts.
-      [self](ring_failed_atom, uint64_t, caf::error& err) {
+      // Malformed bytes from a neighbour stop the trainer, as a malformed train_chunk does.
+      [self](ring_failed_atom, uint64_t step, caf::error& err) {
         if (err == training_errc::bad_bundle)
           self->quit(std::move(err));
+        else
+          report_link_failure(self, step, err);
+      },
+      [self](ring_off_atom) {
+        auto& st = self->state;
+        if (!st.link)
+          return;
+        self->unlink_from(st.link);
+        self->send_exit(st.link, caf::exit_reason::user_shutdown);
+        st.link = {};
+        st.link_next = {};
       },
       [self](train_commit_atom, uint64_t step) {
         auto& st = self->state;

@@ -53,6 +53,9 @@ struct trainer_options {
   bool direct_link = false;
   /// Address the ring link listens on (the node's node.host). Default: "127.0.0.1".
   std::string link_host = "127.0.0.1";
+  /// Address the previous trainer's link is told to connect to. Default: empty, which means
+  /// link_host, or the host name when link_host is 0.0.0.0 (ring_link_options::advertise).
+  std::string link_advertise;
   /// How long a step waits for a batch before contributing nothing. Default: 100 ms.
   std::chrono::milliseconds idle_timeout{100};
   /// Timeout of every request to the coordinator, shards and master. Default: 10 s.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 
 #include "actors/ingest/coordinator.hpp"
 #include "actors/ingest/dataset.hpp"
@@ -459,9 +460,12 @@ caf::expected<job_report> run_training(const job_options& options) {
   }
 
   caf::actor_system_config cfg;
-  if (opt.seeds.empty())
+  if (opt.seeds.empty()) {
     runtime::configure_actor_system(cfg);
-  else
+    // Ring links are brokers on the middleman.
+    if (opt.direct_link)
+      cfg.load<caf::io::middleman>();
+  } else
     runtime::configure_client_system(cfg, {});
   register_training_errors(cfg);
   models::register_model_errors(cfg);
@@ -557,6 +561,9 @@ caf::expected<job_report> run_training(const job_options& options) {
   to.master_path = master_path;
   to.shard_paths = shard_paths;
   to.shard_sizes = shard_sizes;
+  to.direct_link = opt.direct_link && opt.seeds.empty();
+  to.link_host = opt.link_host;
+  to.link_advertise = opt.link_advertise;
   to.push_delay = opt.slow_push;
   to.slow_trainer = opt.slow_push.count() > 0 ? trainer_id(0) : std::string{};
   runtime::supervisor_spec pool{"workers", runtime::strategy::simple_one_for_one};

@@ -122,6 +122,13 @@ struct job_options {
   std::vector<std::string> nodes;
   /// Compare the replicas' states after every committed step (allreduce; slow). Default: false.
   bool verify_replicas = false;
+  /// allreduce without `seeds`: trainers run their ring on ring links (TCP on `link_host`) as
+  /// cluster trainers do, instead of in-process actor messages (tests). Default: false.
+  bool direct_link = false;
+  /// Where those links listen. Default: "127.0.0.1".
+  std::string link_host = "127.0.0.1";
+  /// What those links tell their neighbours to connect to; empty = link_host. Default: empty.
+  std::string link_advertise;
   /// Called with (steps, epoch, loss, samples, workers) after each committed step.
   std::function<void(uint64_t, uint64_t, double, uint64_t, uint32_t)> on_progress;
   /// Test samples (the first N) that on_epoch's accuracy is measured on. Default: 2000.

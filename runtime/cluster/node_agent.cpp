@@ -5,13 +5,12 @@
 #include <random>
 #include <set>
 
-#include <unistd.h>
-
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/advertised_host.hpp"
 #include "runtime/cluster/cluster_errors.hpp"
 #include "runtime/cluster/membership.hpp"
 #include "runtime/cluster/node_capacity.hpp"
@@ -67,16 +66,6 @@ member_info self_info(agent_actor* self) {
 
 std::string address_of(const member_info& m) {
   return m.host + ":" + std::to_string(m.port);
-}
-
-// The address others see: the host name when publishing on every interface.
-std::string advertised_host(const std::string& host) {
-  if (!host.empty() && host != "0.0.0.0")
-    return host;
-  char name[256] = {0};
-  if (gethostname(name, sizeof(name) - 1) != 0)
-    return "localhost";
-  return name;
 }
 
 void publish_view(agent_actor* self) {

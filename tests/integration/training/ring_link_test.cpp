@@ -4,8 +4,10 @@
 // sockets' buffers), buckets smaller than the ring, an
 // aborted step followed by a new one, chunks kept for a step that has not started, and that
 // strangers' bytes (a wrong nonce, garbage, frames that do not fit the step) are refused with
-// link_failed and no crash while the ring keeps working. Everything synchronises on messages
-// and socket events; waits are bounded by deadlines, never sleeps.
+// link_failed and no crash while the ring keeps working. Also what a link tells its neighbours
+// to connect to, and that a next link nobody listens for fails the step with link_failed.
+// Everything synchronises on messages and socket events; waits are bounded by deadlines, never
+// sleeps.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -26,6 +28,7 @@
 #include "actors/training/ring_frame.hpp"
 #include "actors/training/ring_link.hpp"
 #include "messages/atoms.hpp"
+#include "runtime/advertised_host.hpp"
 #include "runtime/system_config.hpp"
 
 using namespace dmlp::training;
@@ -54,8 +57,11 @@ struct member {
   std::unique_ptr<caf::scoped_actor> self;
   address where;
 
-  explicit member(size_t bucket_elems) {
-    auto spawned = spawn_ring_link(sys, ring_link_options{"127.0.0.1", bucket_elems, nullptr});
+  explicit member(size_t bucket_elems)
+      : member(ring_link_options{"127.0.0.1", bucket_elems, nullptr}) {}
+
+  explicit member(ring_link_options options) {
+    auto spawned = spawn_ring_link(sys, std::move(options));
     EXPECT_TRUE(spawned) << caf::to_string(spawned.error());
     link = *spawned;
     self = std::make_unique<caf::scoped_actor>(sys);
@@ -336,5 +342,31 @@ TEST(ring_link, malformed_frames_fail_the_running_step_and_close_the_connection)
   }
   auto in = inputs_of(2, 256, step);
   auto out = r.all_reduce(step, in);
+  expect_exact_sum(in, out);
+}
+
+TEST(ring_link, a_link_on_every_interface_advertises_the_host_name) {
+  member wildcard(ring_link_options{"0.0.0.0", 256, nullptr});
+  EXPECT_NE(wildcard.where.host, "0.0.0.0");
+  EXPECT_EQ(wildcard.where.host, dmlp::runtime::advertised_host("0.0.0.0"));
+  ring_link_options told{"127.0.0.1", 256, nullptr};
+  told.advertise = "127.0.0.9";
+  member explicit_address(told);
+  EXPECT_EQ(explicit_address.where.host, "127.0.0.9");
+}
+
+TEST(ring_link, a_next_link_nobody_listens_for_fails_the_step_with_link_failed) {
+  ring r(2, 256);
+  // Where the next link is said to listen, nothing does: 127.0.0.2 while it listens on
+  // 127.0.0.1 (the whole 127/8 is loopback, and the kernel refuses at once).
+  auto nowhere = r.members[1]->where;
+  nowhere.host = "127.0.0.2";
+  r.members[0]->run(1, 0, 2, nowhere, inputs_of(2, 256, 1)[0]);
+  auto [sum, err] = r.members[0]->answer(1);
+  EXPECT_TRUE(sum.empty());
+  EXPECT_EQ(err, training_errc::link_failed) << caf::to_string(err);
+  // The link is ready for the next step on a ring that works.
+  auto in = inputs_of(2, 256, 2);
+  auto out = r.all_reduce(2, in);
   expect_exact_sum(in, out);
 }

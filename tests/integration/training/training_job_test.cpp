@@ -1,8 +1,9 @@
 // Integration tests of embedded training jobs on a Fashion-MNIST subset: all-reduce replicas
 // stay bit-identical after every step, the parameter-server consistency modes keep their
-// promises under a deliberately slow worker, an elastic 2 → 3 → 1 → 2 run keeps exact sample
-// accounting, three jobs run concurrently in one process, and bad options are refused. Each job
-// trains 1 epoch on a few thousand samples.
+// promises under a deliberately slow worker, trainers in one process run their ring on TCP ring
+// links (and fall back to actor messages when the links cannot connect), an elastic 2 → 3 → 1 → 2
+// run keeps exact sample accounting, three jobs run concurrently in one process, and bad options
+// are refused. Each job trains 1 epoch on a few thousand samples.
 #include <thread>
 #include <vector>
 
@@ -48,6 +49,35 @@ TEST(training_job, allreduce_replicas_stay_bit_identical) {
   EXPECT_GE(r->steps, 8u);
   EXPECT_LE(r->steps, 16u);
   EXPECT_GT(r->test_accuracy, 0.3);
+}
+
+TEST(training_job, allreduce_on_ring_links_in_one_process_stays_bit_identical) {
+  auto o = small_job(strategy::allreduce, 1024);
+  o.direct_link = true;
+  o.verify_replicas = true;
+  o.bucket_elems = 4096;
+  auto r = run_training(o);
+  ASSERT_TRUE(r) << dmlp::training::to_string(static_cast<training_errc>(r.error().code()));
+  expect_exact_accounting(*r, 1, 1024);
+  EXPECT_GT(r->replica_checks, 5u);
+  EXPECT_EQ(r->replica_mismatches, 0u);
+  EXPECT_EQ(r->aborted_steps, 0u);
+}
+
+TEST(training_job, ring_links_that_cannot_connect_give_way_to_actor_messages) {
+  auto o = small_job(strategy::allreduce, 1024);
+  o.direct_link = true;
+  // The links listen on 127.0.0.1 and send their neighbours to 127.0.0.2, where nothing
+  // listens: every step on the links fails. Without the fallback the job would wait forever.
+  o.link_advertise = "127.0.0.2";
+  o.verify_replicas = true;
+  o.timeout = std::chrono::minutes(2);
+  auto r = run_training(o);
+  ASSERT_TRUE(r) << dmlp::training::to_string(static_cast<training_errc>(r.error().code()));
+  expect_exact_accounting(*r, 1, 1024);
+  EXPECT_EQ(r->replica_mismatches, 0u);
+  // job_master_options::max_link_failures steps failed on the links before they were turned off.
+  EXPECT_EQ(r->aborted_steps, 3u);
 }
 
 TEST(training_job, ps_sync_trains_every_sample_once) {

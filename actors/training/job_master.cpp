@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include <caf/all.hpp>
 #include <caf/binary_deserializer.hpp>
@@ -150,6 +151,41 @@ void deliver_result(master_actor* self) {
   st.result_waiters.clear();
 }
 
+// Sends every PS shard the request `args` and calls `answered(shard, reply...)` or
+// `failed(shard, error)` for each, then `all_done()` once every shard answered or failed (at
+// once without shards).
+template <class... Replies, class... Args, class Answered, class Failed, class AllDone>
+void ask_every_shard(master_actor* self, std::tuple<Args...> args, Answered answered, Failed failed,
+                     AllDone all_done) {
+  auto& st = self->state;
+  auto left = std::make_shared<size_t>(st.opt.shard_paths.size());
+  if (*left == 0) {
+    all_done();
+    return;
+  }
+  for (size_t i = 0; i < st.opt.shard_paths.size(); ++i) {
+    auto arrived = [left, all_done]() mutable {
+      if (--*left == 0)
+        all_done();
+    };
+    auto shard = st.svc.names->get(st.opt.shard_paths[i]);
+    std::apply(
+        [&](const auto&... xs) {
+          self->request(shard, st.opt.request_timeout, xs...)
+              .then(
+                  [i, answered, arrived](Replies&... reply) mutable {
+                    answered(i, reply...);
+                    arrived();
+                  },
+                  [i, failed, arrived](caf::error& err) mutable {
+                    failed(i, err);
+                    arrived();
+                  });
+        },
+        args);
+  }
+}
+
 // Final values: from a member (allreduce) or assembled from the shards (ps).
 void collect_result(master_actor* self) {
   auto& st = self->state;
@@ -169,34 +205,39 @@ void collect_result(master_actor* self) {
             [self](caf::error&) { collect_result(self); });
     return;
   }
+  std::vector<size_t> begin;
   size_t total = 0;
-  for (auto s : st.opt.shard_sizes)
-    total += s;
-  auto values = std::make_shared<std::vector<float>>(total);
-  auto left = std::make_shared<size_t>(st.opt.shard_paths.size());
-  size_t pos = 0;
-  for (size_t i = 0; i < st.opt.shard_paths.size(); ++i) {
-    auto shard = st.svc.names->get(st.opt.shard_paths[i]);
-    auto size = st.opt.shard_sizes[i];
-    self->request(shard, st.opt.request_timeout, ps_pull_atom::value, std::string{})
-        .then(
-            [self, values, left, pos, size](ps_params& p) {
-              auto vals = decode_values(p.data, size);
-              if (vals)
-                std::copy(vals->begin(), vals->end(), values->begin() + pos);
-              if (--*left == 0) {
-                flat_state s;
-                s.values = std::move(*values);
-                auto bytes = encode_state(s);
-                if (bytes) {
-                  self->state.result = train_state{self->state.progress.steps, std::move(*bytes)};
-                  deliver_result(self);
-                }
-              }
-            },
-            [self](caf::error&) { collect_result(self); });
-    pos += size;
+  for (auto size : st.opt.shard_sizes) {
+    begin.push_back(total);
+    total += size;
   }
+  auto values = std::make_shared<std::vector<float>>(total);
+  // A shard that failed to answer (restarting) is asked again, with the others, by a new round.
+  auto retried = std::make_shared<bool>(false);
+  ask_every_shard<ps_params>(
+      self, std::make_tuple(ps_pull_atom::value, std::string{}),
+      [self, values, begin](size_t i, ps_params& p) {
+        auto vals = decode_values(p.data, self->state.opt.shard_sizes[i]);
+        if (vals)
+          std::copy(vals->begin(), vals->end(), values->begin() + begin[i]);
+      },
+      [self, retried](size_t, caf::error&) {
+        if (!*retried) {
+          *retried = true;
+          collect_result(self);
+        }
+      },
+      [self, values, retried] {
+        if (*retried)
+          return;
+        flat_state s;
+        s.values = std::move(*values);
+        auto bytes = encode_state(s);
+        if (bytes) {
+          self->state.result = train_state{self->state.progress.steps, std::move(*bytes)};
+          deliver_result(self);
+        }
+      });
 }
 
 // Acknowledges the batches of the step about to be committed on the contributing trainers'
@@ -361,7 +402,6 @@ void fence(master_actor* self, ingest_fence f, caf::response_promise rp) {
     return;
   }
   auto applied = std::make_shared<std::set<std::pair<uint64_t, uint64_t>>>();
-  auto left = std::make_shared<size_t>(st.opt.shard_paths.size());
   auto done = [self, f, rp, applied]() mutable {
     auto& st = self->state;
     bool counted = false;
@@ -377,26 +417,15 @@ void fence(master_actor* self, ingest_fence f, caf::response_promise rp) {
     }
     rp.deliver(trained_of(st, f.outstanding));
   };
-  if (*left == 0) {
-    done();
-    return;
-  }
-  for (auto& path : st.opt.shard_paths) {
-    auto arrived = [left, done]() mutable {
-      if (--*left == 0)
-        done();
-    };
-    // A shard that does not answer is restarting: its new instance holds no push of the lost
-    // trainer's that came after its checkpoint.
-    self->request(st.svc.names->get(path), st.opt.request_timeout, f)
-        .then(
-            [applied, arrived](ingest_fenced& r) mutable {
-              for (auto& b : r.trained)
-                applied->insert({b.epoch, b.batch});
-              arrived();
-            },
-            [arrived](caf::error&) mutable { arrived(); });
-  }
+  // A shard that does not answer is restarting: its new instance holds no push of the lost
+  // trainer's that came after its checkpoint.
+  ask_every_shard<ingest_fenced>(
+      self, std::make_tuple(f),
+      [applied](size_t, ingest_fenced& r) {
+        for (auto& b : r.trained)
+          applied->insert({b.epoch, b.batch});
+      },
+      [](size_t, caf::error&) {}, done);
 }
 
 caf::error stopped_error(const master_state& st) {
@@ -454,27 +483,21 @@ void finish_stop(master_actor* self) {
             [self](caf::error& err) { fail_stop(self, err); });
     return;
   }
-  auto left = std::make_shared<size_t>(st.opt.shard_paths.size());
   auto failed = std::make_shared<bool>(false);
-  if (*left == 0) {
-    complete_stop(self);
-    return;
-  }
-  for (auto& path : st.opt.shard_paths)
-    self->request(st.svc.names->get(path), st.opt.request_timeout, ps_checkpoint_atom::value)
-        .then(
-            [self, left, failed] {
-              if (--*left == 0 && !*failed)
-                complete_stop(self);
-            },
-            [self, failed, path](caf::error& err) {
-              if (*failed)
-                return;
-              *failed = true;
-              fail_stop(self,
-                        caf::make_error(training_errc::job_failed,
-                                        "shard " + path + " did not checkpoint: " + describe(err)));
-            });
+  ask_every_shard<>(
+      self, std::make_tuple(ps_checkpoint_atom::value), [](size_t) {},
+      [self, failed](size_t i, caf::error& err) {
+        if (*failed)
+          return;
+        *failed = true;
+        fail_stop(self, caf::make_error(training_errc::job_failed,
+                                        "shard " + self->state.opt.shard_paths[i] +
+                                            " did not checkpoint: " + describe(err)));
+      },
+      [self, failed] {
+        if (!*failed)
+          complete_stop(self);
+      });
 }
 
 // A stopping job: pauses the coordinator and asks it whether every issued batch is

@@ -61,9 +61,9 @@ struct master_state {
   bool drained = false;
   bool saving = false;
   bool stopped = false;
+  runtime::actor_log log;
   // allreduce ring links: steps failed on them in a row, the pause after such a failure, and
   // whether the master turned them off for the rest of the job.
-  runtime::actor_log log;
   uint32_t link_failures = 0;
   bool link_paused = false;
   bool links_off = false;

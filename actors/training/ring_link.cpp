@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -155,18 +156,30 @@ void finish_if_done(link_actor* self) {
   st.requester = {};
 }
 
-// Writes queued frames straight from the step's buffer into the socket while CAF holds none of
-// the connection's bytes; when the socket is full, the rest of the current frame goes to CAF,
-// whose report that it was written (data_transferred_msg) resumes the queue.
+// Frames handed to one sendmsg at most. The hops a step queues at once (the first hop of every
+// bucket) go out together: one sendmsg per 128 KiB frame made a 4 MiB all-reduce of two ranks
+// take 3.3 ms where 2.5 ms with them batched (bench_allreduce, docs/training.md).
+constexpr size_t max_frames_per_write = 32;
+
+// Writes queued frames straight from the step's buffer into the socket, several per system call,
+// while CAF holds none of the connection's bytes; when the socket is full, the rest of the frame
+// it stopped in goes to CAF, whose report that it was written (data_transferred_msg) resumes the
+// queue.
 void pump(link_actor* self) {
   auto& st = self->state;
+  std::array<iovec, 2 * max_frames_per_write> parts;
   while (!st.outgoing.empty() && st.caf_queued == 0 && st.next) {
-    auto& frame = st.outgoing.front();
-    iovec parts[2] = {{frame.header.data(), ring_frame_header_size},
-                      {const_cast<char*>(frame.payload), frame.payload_bytes}};
+    size_t used = 0;
+    size_t frames = std::min(st.outgoing.size(), max_frames_per_write);
+    for (size_t i = 0; i < frames; ++i) {
+      auto& frame = st.outgoing[i];
+      parts[used++] = {frame.header.data(), ring_frame_header_size};
+      if (frame.payload_bytes > 0)
+        parts[used++] = {const_cast<char*>(frame.payload), frame.payload_bytes};
+    }
     msghdr msg{};
-    msg.msg_iov = parts;
-    msg.msg_iovlen = frame.payload_bytes > 0 ? 2 : 1;
+    msg.msg_iov = parts.data();
+    msg.msg_iovlen = used;
     auto written = ::sendmsg(st.next_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (written < 0 && errno == EINTR)
       continue;
@@ -176,10 +189,22 @@ void pump(link_actor* self) {
       st.outgoing.clear();
       break;
     }
-    auto sent = written > 0 ? static_cast<size_t>(written) : 0;
-    if (sent < frame.size())
-      hand_to_caf(self, frame, sent);
-    st.outgoing.pop_front();
+    if (written < 0) {
+      // The socket is full: CAF takes the next frame and reports when it has room again.
+      hand_to_caf(self, st.outgoing.front(), 0);
+      st.outgoing.pop_front();
+      continue;
+    }
+    auto sent = static_cast<size_t>(written);
+    while (!st.outgoing.empty() && sent >= st.outgoing.front().size()) {
+      sent -= st.outgoing.front().size();
+      st.outgoing.pop_front();
+    }
+    // A frame the socket took only part of: CAF sends the rest, so no half frame is left.
+    if (sent > 0) {
+      hand_to_caf(self, st.outgoing.front(), sent);
+      st.outgoing.pop_front();
+    }
   }
   finish_if_done(self);
 }

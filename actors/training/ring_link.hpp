@@ -2,9 +2,10 @@
 // over plain TCP to the next rank's link, for trainers whose ring spans processes. Brokers run
 // on the middleman's multiplexer thread, and the link drives the ring itself: a chunk goes
 // link → kernel → next link, which folds it straight from its read buffer and sends the hop it
-// unlocked straight from the step's buffer (through CAF's write buffer only the rest of a frame
-// the socket had no room for) — no thread hand-off and no user-space copy per hop beyond CAF's
-// read buffer (CAF's actor messages between processes cost four hand-offs and several copies).
+// unlocked straight from the step's buffer, the frames queued together in one system call
+// (through CAF's write buffer only the frame the socket had no room for) — no thread hand-off and
+// no user-space copy per hop beyond CAF's read buffer (CAF's actor messages between processes cost
+// four hand-offs and several copies).
 //
 // Protocol (local messages; only ring_address_atom crosses processes, through the owning trainer):
 //   (ring_address_atom)  -> (host, port, nonce): where the previous rank's link must connect and

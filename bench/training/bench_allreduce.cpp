@@ -61,7 +61,7 @@ struct settings {
   std::vector<uint32_t> ranks{2, 4};
   std::vector<std::string> methods = all_methods;
   uint32_t iters = 5;
-  uint32_t rounds = 3;
+  uint32_t rounds = 8;
   uint32_t warmup = 1;
   size_t bucket_elems = training::trainer_options{}.bucket_elems;
   bool json = false;

@@ -533,7 +533,10 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
   st.optimizer = std::make_unique<flat_optimizer>(st.opt.optimizer, st.params);
   st.ring = ring_allreduce{st.opt.bucket_elems};
   if (st.opt.direct_link && st.opt.kind == strategy::allreduce) {
-    ring_link_options link_opt{st.opt.link_host, st.opt.bucket_elems, st.svc.log};
+    ring_link_options link_opt;
+    link_opt.host = st.opt.link_host;
+    link_opt.bucket_elems = st.opt.bucket_elems;
+    link_opt.log = st.svc.log;
     link_opt.advertise = st.opt.link_advertise;
     auto link = spawn_ring_link(self->system(), std::move(link_opt));
     if (!link) {
@@ -641,8 +644,15 @@ caf::behavior trainer_fun(trainer_actor* self, trainer_options opt, std::string 
         auto& st = self->state;
         if (st.opt.kind == strategy::ps) {
           st.idle_armed = false;
-          if (!st.pushing && st.batches.empty() && st.clock == step && !st.finished && st.has_state)
+          if (st.pushing || !st.batches.empty() || st.finished || !st.has_state)
+            return;
+          // A timer armed at an older clock (the trainer had batches since) must not use up
+          // the idle wait: without a new one this trainer never pushes empty again, and a sync
+          // round waiting for it — the last batches of a draining job — never closes.
+          if (st.clock == step)
             empty_push(self);
+          else
+            ps_step(self);
           return;
         }
         if (st.step && st.step->step == step)

@@ -1,5 +1,5 @@
-// Durable state: atomic file writes, the file snapshot store's corruption handling, and the
-// name registry.
+// Durable state: atomic file writes, record logs (whole records back, a torn or corrupt tail
+// reported), the file snapshot store's corruption handling, and the name registry.
 #include <filesystem>
 #include <fstream>
 
@@ -9,6 +9,7 @@
 #include "messages/errors.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/name_registry.hpp"
+#include "runtime/record_log.hpp"
 #include "runtime/snapshot_store.hpp"
 #include "runtime/storage.hpp"
 
@@ -114,4 +115,46 @@ TEST(name_registry, erase_only_removes_the_same_instance) {
   EXPECT_FALSE(names.get("tree/x"));
   caf::anon_send_exit(a, caf::exit_reason::kill);
   caf::anon_send_exit(b, caf::exit_reason::kill);
+}
+
+TEST(record_log, appended_records_come_back_and_a_damaged_tail_is_reported) {
+  auto dir = fresh_dir("record-log");
+  auto path = dir + "/log";
+  auto magic = make_magic("DMLPTEST");
+  auto none = read_records(path, magic, 1);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->bodies.empty());
+  EXPECT_TRUE(none->damage.empty());
+  {
+    auto log = record_log::open(path, magic, 1);
+    ASSERT_TRUE(log);
+    for (uint8_t i = 0; i < 3; ++i)
+      ASSERT_FALSE(log->append(std::vector<uint8_t>(10 * (i + 1), i)));
+  }
+  auto whole = read_records(path, magic, 1);
+  ASSERT_TRUE(whole);
+  ASSERT_EQ(whole->bodies.size(), 3u);
+  EXPECT_EQ(whole->bodies[2], std::vector<uint8_t>(30, 2));
+  EXPECT_TRUE(whole->damage.empty());
+  // The last record loses a byte: the two before it come back, and why the rest did not.
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 1);
+  auto torn = read_records(path, magic, 1);
+  ASSERT_TRUE(torn);
+  EXPECT_EQ(torn->bodies.size(), 2u);
+  EXPECT_NE(torn->damage.find("torn"), std::string::npos) << torn->damage;
+  // Another format's records are no records of this one.
+  auto other = read_records(path, make_magic("DMLPELSE"), 1);
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->bodies.empty());
+  EXPECT_FALSE(other->damage.empty());
+  // Appending after clear() starts the file over.
+  auto log = record_log::open(path, magic, 1);
+  ASSERT_TRUE(log);
+  ASSERT_FALSE(log->clear());
+  ASSERT_FALSE(log->append({7}));
+  auto fresh = read_records(path, magic, 1);
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->bodies.size(), 1u);
+  EXPECT_EQ(fresh->bodies[0], std::vector<uint8_t>{7});
+  std::filesystem::remove_all(dir);
 }

@@ -187,6 +187,9 @@ using train_retry_atom = caf::atom_constant<caf::atom("trretry")>;
 using ps_pull_atom = caf::atom_constant<caf::atom("pspull")>;
 /// Ask a parameter-server shard to write its checkpoint now (replies void).
 using ps_checkpoint_atom = caf::atom_constant<caf::atom("psckpt")>;
+/// Internal: a job master sends its member list again to parameter-server shards, one of which
+/// restarted (it may have missed a change while it was down).
+using ps_resend_atom = caf::atom_constant<caf::atom("psresend")>;
 /// Ask a job master to stop the job at a step boundary and save its state; train_result then
 /// answers training_errc::stopped.
 using train_stop_atom = caf::atom_constant<caf::atom("trstop")>;

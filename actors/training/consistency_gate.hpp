@@ -80,6 +80,9 @@ public:
   /// The clocks that trainers' pushes set, for checkpoints.
   std::map<std::string, uint64_t> clocks() const;
 
+  /// The live members, for checkpoints.
+  std::vector<std::string> members() const { return {members_.begin(), members_.end()}; }
+
 private:
   consistency mode_;
   uint32_t staleness_;

@@ -26,6 +26,10 @@ namespace dmlp::training {
 
 namespace {
 
+// How long the master waits before it sends its member list to a restarted shard (and between
+// tries while the shard is not registered yet): about what a supervisor's restart takes.
+constexpr std::chrono::milliseconds shard_resend_delay{20};
+
 struct member {
   std::string id;
   caf::actor handle;
@@ -67,6 +71,10 @@ struct master_state {
   uint32_t link_failures = 0;
   bool link_paused = false;
   bool links_off = false;
+  // ps: the shard instances the master sent a member list to and monitors.
+  std::set<caf::actor_addr> watched_shards;
+  // ps: a re-send of the member list to restarted shards is scheduled.
+  bool resend_pending = false;
 };
 
 using master_actor = caf::stateful_actor<master_state>;
@@ -130,14 +138,40 @@ void publish(master_actor* self) {
     self->send(st.opt.listener, st.progress);
 }
 
-void ps_membership(master_actor* self) {
+// Sends the member list to every shard; false when a shard is not registered (restarting).
+bool send_ps_members(master_actor* self) {
   auto& st = self->state;
   ps_members m;
   for (auto& x : st.members)
     m.trainers.push_back(x.id);
-  for (auto& path : st.opt.shard_paths)
-    if (auto shard = st.svc.names->get(path))
-      self->send(shard, m);
+  bool all = true;
+  for (auto& path : st.opt.shard_paths) {
+    auto shard = st.svc.names->get(path);
+    if (!shard) {
+      all = false;
+      continue;
+    }
+    if (st.watched_shards.insert(shard.address()).second)
+      self->monitor(shard);
+    self->send(shard, m);
+  }
+  return all;
+}
+
+// A shard restarts from its checkpoint and update log, which hold the member list as of its
+// death; a change it missed while down arrives with this re-send.
+void resend_ps_members_soon(master_actor* self) {
+  auto& st = self->state;
+  if (st.resend_pending)
+    return;
+  st.resend_pending = true;
+  self->delayed_send(self, shard_resend_delay, ps_resend_atom::value);
+}
+
+void ps_membership(master_actor* self) {
+  auto& st = self->state;
+  if (!send_ps_members(self))
+    resend_ps_members_soon(self);
   for (auto& x : st.members)
     self->send(x.handle, train_workers_atom::value, static_cast<uint32_t>(st.members.size()));
 }
@@ -550,7 +584,13 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
                                        self->state.key.empty() ? "train/master" : self->state.key};
   if (restored)
     restore(self->state, std::move(*restored), std::move(replica));
-  self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    if (self->state.watched_shards.erase(dm.source) > 0) {
+      resend_ps_members_soon(self);
+      return;
+    }
+    remove_member(self, dm.source);
+  });
   return {
       [self](train_hello_atom, train_hello& h) {
         auto& st = self->state;
@@ -662,6 +702,11 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
         self->send(self, train_drain_atom::value);
       },
       [self](train_drain_atom) { poll_drain(self); },
+      [self](ps_resend_atom) {
+        self->state.resend_pending = false;
+        if (!send_ps_members(self))
+          resend_ps_members_soon(self);
+      },
       [self](ring_failed_atom, uint64_t step, caf::error& err) { link_failed(self, step, err); },
       [self](train_retry_atom) {
         self->state.link_paused = false;

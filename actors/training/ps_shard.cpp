@@ -3,18 +3,24 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include <caf/all.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/training/errors.hpp"
 #include "actors/training/flat_codec.hpp"
+#include "actors/training/ps_update_log.hpp"
 #include "messages/atoms.hpp"
 #include "messages/checked_file.hpp"
 #include "messages/errors.hpp"
 #include "messages/training.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/record_log.hpp"
 #include "runtime/storage.hpp"
 
 namespace dmlp::training {
@@ -58,6 +64,12 @@ struct shard_state {
   std::map<std::string, std::deque<batch_ref>> applied;
   // Lost trainer incarnations: their pushes still on the way are refused.
   std::set<caf::actor_addr> fenced;
+  // What changed the state since the last checkpoint (ps_update_log.hpp); none without a
+  // checkpoint file, or after an append failed until the next checkpoint.
+  std::optional<runtime::record_log> log;
+  // While the log replays at start: no checkpoints, nothing appended.
+  bool replaying = false;
+  runtime::actor_log out;
 };
 
 using shard_actor = caf::stateful_actor<shard_state>;
@@ -76,10 +88,70 @@ caf::error write_checkpoint(shard_actor* self) {
   ck.v = st.optimizer->second();
   ck.t = st.optimizer->steps();
   ck.clocks = st.gate->clocks();
+  ck.members = st.gate->members();
   auto bytes = encode_checkpoint(ck);
   if (!bytes)
     return bytes.error();
   return runtime::write_file_atomic(st.opt.checkpoint_file, *bytes);
+}
+
+// Forgets the update log, so that a restart does not replay a log with a gap; the next
+// checkpoint starts a new one.
+void drop_log(shard_actor* self, const caf::error& why) {
+  auto& st = self->state;
+  st.out.warn("update log off until the next checkpoint (a restart resumes from the "
+              "checkpoint): {}",
+              describe(why));
+  std::error_code ec;
+  std::filesystem::remove(ps_update_log_path(st.opt.checkpoint_file), ec);
+  st.log.reset();
+}
+
+// Starts an empty update log after the checkpoint of the current version.
+void restart_log(shard_actor* self) {
+  auto& st = self->state;
+  if (!st.log) {
+    auto log = runtime::record_log::open(ps_update_log_path(st.opt.checkpoint_file),
+                                         ps_update_log_magic(), ps_update_log_version);
+    if (!log) {
+      drop_log(self, log.error());
+      return;
+    }
+    st.log = std::move(*log);
+  }
+  auto err = st.log->clear();
+  if (!err)
+    err = st.log->append(encode_log_base(st.opt.index, st.version));
+  if (err)
+    drop_log(self, err);
+}
+
+// Writes a checkpoint and starts the update log after it.
+caf::error checkpoint(shard_actor* self) {
+  if (auto err = write_checkpoint(self))
+    return err;
+  restart_log(self);
+  return {};
+}
+
+void append_to_log(shard_actor* self, const std::vector<uint8_t>& record) {
+  auto& st = self->state;
+  if (!st.log || st.replaying)
+    return;
+  if (auto err = st.log->append(record))
+    drop_log(self, err);
+}
+
+// Called once an update is applied and the gate has recorded it, so that a checkpoint holds
+// the clocks that go with its values.
+void maybe_checkpoint(shard_actor* self) {
+  auto& st = self->state;
+  if (st.replaying || st.opt.checkpoint_every == 0 || st.opt.checkpoint_file.empty() ||
+      st.since_checkpoint < st.opt.checkpoint_every)
+    return;
+  st.since_checkpoint = 0;
+  if (auto err = checkpoint(self))
+    self->quit(err);
 }
 
 void apply(shard_actor* self, const float* sum, float samples, double lr) {
@@ -95,12 +167,7 @@ void apply(shard_actor* self, const float* sum, float samples, double lr) {
   for (size_t i = p; i < st.values.size(); ++i)
     st.values[i] = sum[i] * inv;
   ++st.version;
-  if (st.opt.checkpoint_every > 0 && !st.opt.checkpoint_file.empty() &&
-      ++st.since_checkpoint >= st.opt.checkpoint_every) {
-    st.since_checkpoint = 0;
-    if (auto err = write_checkpoint(self))
-      self->quit(err);
-  }
+  ++st.since_checkpoint;
 }
 
 caf::expected<ps_params> slice(shard_actor* self, const std::string& trainer) {
@@ -137,7 +204,101 @@ void maybe_close_round(shard_actor* self) {
   apply(self, st.round_sum.data(), samples, st.round_lr);
   std::fill(st.round_sum.begin(), st.round_sum.end(), 0.0f);
   st.gate->close_round();
+  maybe_checkpoint(self);
   answer(self);
+}
+
+// What a push changes: the gate's clocks, the batches a fence asks about, the open round or
+// the values. Shared by live pushes and the log's replay, so both end in the same state.
+void accept_push(shard_actor* self, const ps_push& push, std::vector<float>& vals) {
+  auto& st = self->state;
+  auto action = st.gate->push(push.trainer, push.clock);
+  if (action != push_action::drop && push.samples > 0) {
+    auto& batches = st.applied[push.trainer];
+    batches.push_back(batch_ref{push.batch_epoch, push.batch, push.samples});
+    if (batches.size() > remembered_batches)
+      batches.pop_front();
+  }
+  switch (action) {
+    case push_action::apply:
+      vals.push_back(static_cast<float>(push.samples));
+      apply(self, vals.data(), static_cast<float>(push.samples), push.lr);
+      maybe_checkpoint(self);
+      break;
+    case push_action::add_to_round:
+      for (size_t i = 0; i < vals.size(); ++i)
+        st.round_sum[i] += vals[i];
+      st.round_sum.back() += static_cast<float>(push.samples);
+      if (push.samples > 0)
+        st.round_lr = push.lr;
+      maybe_close_round(self);
+      break;
+    case push_action::drop:
+      // A re-push: applied or counted already; answered like the first push.
+      break;
+  }
+}
+
+void accept_members(shard_actor* self, const std::vector<std::string>& trainers) {
+  self->state.gate->set_members(trainers);
+  maybe_close_round(self);
+}
+
+// Replays the update log onto the state the checkpoint gave (a log that follows another
+// checkpoint is stale and skipped), then checkpoints, which starts a clean log.
+void resume_from_log(shard_actor* self) {
+  auto& st = self->state;
+  auto path = ps_update_log_path(st.opt.checkpoint_file);
+  auto found = runtime::read_records(path, ps_update_log_magic(), ps_update_log_version);
+  size_t replayed = 0;
+  std::string damage;
+  if (!found)
+    damage = describe(found.error());
+  else
+    damage = found->damage;
+  if (found && !found->bodies.empty()) {
+    auto base = decode_log_record(found->bodies.front());
+    if (base && base->kind == ps_log_kind::base && base->index == st.opt.index &&
+        base->version == st.version) {
+      st.replaying = true;
+      for (size_t i = 1; i < found->bodies.size(); ++i) {
+        auto record = decode_log_record(found->bodies[i]);
+        if (!record) {
+          damage = describe(record.error());
+          break;
+        }
+        if (record->kind == ps_log_kind::members) {
+          accept_members(self, record->members);
+        } else if (record->kind == ps_log_kind::push) {
+          auto vals = decode_values(record->push.data, st.values.size());
+          if (!vals) {
+            damage = "a push record's values: " + describe(vals.error());
+            break;
+          }
+          accept_push(self, record->push, *vals);
+        } else {
+          damage = "a second base record";
+          break;
+        }
+        ++replayed;
+      }
+      st.replaying = false;
+      // Nobody waits for the replayed pushes' answers: their trainers re-push.
+      st.gate->release();
+    }
+  }
+  if (!damage.empty())
+    st.out.warn("update log {}: replayed {} records, the rest is unusable: {}", path, replayed,
+                damage);
+  if (replayed > 0)
+    st.out.info("resumed at version {} after replaying {} logged records", st.version, replayed);
+  if (replayed > 0 || !damage.empty()) {
+    st.since_checkpoint = 0;
+    if (auto err = checkpoint(self))
+      st.out.warn("cannot checkpoint after the replay: {}", describe(err));
+    return;
+  }
+  restart_log(self);
 }
 
 caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
@@ -148,6 +309,8 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
       std::make_unique<flat_optimizer>(st.opt.optimizer, std::min(st.opt.params, st.values.size()));
   st.gate = std::make_unique<consistency_gate>(st.opt.mode, st.opt.staleness);
   st.round_sum.assign(st.values.size() + 1, 0.0f);
+  st.out =
+      runtime::actor_log{spdlog::default_logger(), "train/shard-" + std::to_string(st.opt.index)};
   if (!st.opt.checkpoint_file.empty()) {
     auto bytes = runtime::read_file(st.opt.checkpoint_file);
     if (bytes) {
@@ -161,8 +324,10 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
         st.optimizer->steps() = ck->t;
         st.version = ck->version;
         st.gate->restore(std::move(ck->clocks), ck->rounds);
+        st.gate->set_members(ck->members);
       }
     }
+    resume_from_log(self);
   }
   return {
       [self](ps_push& push) -> caf::result<ps_params> {
@@ -173,32 +338,10 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
         auto vals = decode_values(push.data, st.values.size());
         if (!vals)
           return vals.error();
+        append_to_log(self, encode_log_push(push));
         auto rp = self->make_response_promise();
         st.waiting[push.trainer].push_back(rp);
-        auto action = st.gate->push(push.trainer, push.clock);
-        if (action != push_action::drop && push.samples > 0) {
-          auto& batches = st.applied[push.trainer];
-          batches.push_back(batch_ref{push.batch_epoch, push.batch, push.samples});
-          if (batches.size() > remembered_batches)
-            batches.pop_front();
-        }
-        switch (action) {
-          case push_action::apply:
-            vals->push_back(static_cast<float>(push.samples));
-            apply(self, vals->data(), static_cast<float>(push.samples), push.lr);
-            break;
-          case push_action::add_to_round:
-            for (size_t i = 0; i < vals->size(); ++i)
-              st.round_sum[i] += (*vals)[i];
-            st.round_sum.back() += static_cast<float>(push.samples);
-            if (push.samples > 0)
-              st.round_lr = push.lr;
-            maybe_close_round(self);
-            break;
-          case push_action::drop:
-            // A re-push: applied or counted already; answered like the first push.
-            break;
-        }
+        accept_push(self, push, *vals);
         answer(self);
         return rp;
       },
@@ -209,13 +352,13 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
         return std::move(*p);
       },
       [self](ps_checkpoint_atom) -> caf::result<void> {
-        if (auto err = write_checkpoint(self))
+        if (auto err = checkpoint(self))
           return err;
         return caf::unit;
       },
       [self](ps_members& m) {
-        self->state.gate->set_members(m.trainers);
-        maybe_close_round(self);
+        append_to_log(self, encode_log_members(m.trainers));
+        accept_members(self, m.trainers);
         answer(self);
       },
       [self](ingest_fence& f) {
@@ -250,6 +393,8 @@ caf::expected<std::vector<uint8_t>> encode_checkpoint(const ps_checkpoint& ckpt)
       "meta", {ckpt.index, static_cast<int64_t>(ckpt.version), static_cast<int64_t>(ckpt.rounds)}));
   for (auto& [trainer, clock] : ckpt.clocks)
     bundle->tensors.push_back(int64_tensor("clock/" + trainer, {static_cast<int64_t>(clock)}));
+  for (auto& trainer : ckpt.members)
+    bundle->tensors.push_back(int64_tensor("member/" + trainer, {}));
   auto bytes = encode(*bundle);
   if (!bytes)
     return bytes.error();
@@ -287,6 +432,8 @@ caf::expected<ps_checkpoint> decode_checkpoint(const std::vector<uint8_t>& file)
       have_meta = true;
     } else if (t.name.rfind("clock/", 0) == 0 && xs.size() == 1) {
       out.clocks[t.name.substr(6)] = static_cast<uint64_t>(xs[0]);
+    } else if (t.name.rfind("member/", 0) == 0) {
+      out.members.push_back(t.name.substr(7));
     }
   }
   if (!have_meta)

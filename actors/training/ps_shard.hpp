@@ -11,11 +11,15 @@
 // of the asked batches it applied (or holds in its open sync round, which applies them), so
 // that the coordinator acknowledges exactly those and hands out the rest again
 // (docs/training.md, "Batches and exactly-once").
-// Every `checkpoint_every` updates the shard writes its state — values, moments, clocks — as a
-// TensorBundle (Cap'n Proto) framed by checked_file, via write_file_atomic (temp, fsync,
-// rename); docs/formats/ps-checkpoint.md. Started by a supervisor through ps_shard_start(), a
-// restarted shard resumes from its newest checkpoint (a corrupt one is reported and ignored:
-// the shard starts from the initial values rather than half-read state). Thread safety: an actor.
+// Every `checkpoint_every` updates the shard writes its state — values, moments, clocks,
+// members — as a TensorBundle (Cap'n Proto) framed by checked_file, via write_file_atomic
+// (temp, fsync, rename); docs/formats/ps-checkpoint.md. Between checkpoints it appends every
+// push it accepts and every member list to an update log (ps_update_log.hpp) before it answers.
+// Started by a supervisor through ps_shard_start(), a restarted shard loads its newest
+// checkpoint (a corrupt one is reported and ignored: the shard starts from the initial values
+// rather than half-read state) and replays the log that follows it, up to a torn or corrupt
+// record, so it resumes with every update it had answered; then it checkpoints. Thread safety:
+// an actor.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +73,8 @@ struct ps_checkpoint {
   int64_t t = 0;
   /// Trainer clocks.
   std::map<std::string, uint64_t> clocks;
+  /// The live members when it was written.
+  std::vector<std::string> members;
 };
 
 /// Bytes of a checkpoint file (checked_file frame around a TensorBundle).

@@ -21,6 +21,7 @@
 #include "actors/training/flat_codec.hpp"
 #include "actors/training/job_master.hpp"
 #include "actors/training/ps_shard.hpp"
+#include "actors/training/ps_update_log.hpp"
 #include "actors/training/replica.hpp"
 #include "actors/training/ring_schedule.hpp"
 #include "apps/jobs/job_state_dir.hpp"
@@ -514,8 +515,11 @@ caf::expected<job_report> run_training(const job_options& options) {
     }
     std::error_code ec;
     fs::create_directories(ckpt_dir, ec);
-    for (uint32_t i = 0; i < opt.ps_shards && !resumed; ++i)
-      fs::remove(fs::path{ckpt_dir} / ("ps-" + std::to_string(i) + ".ckpt"), ec);
+    for (uint32_t i = 0; i < opt.ps_shards && !resumed; ++i) {
+      auto file = (fs::path{ckpt_dir} / ("ps-" + std::to_string(i) + ".ckpt")).string();
+      fs::remove(file, ec);
+      fs::remove(ps_update_log_path(file), ec);
+    }
     runtime::supervisor_spec ps{"ps", runtime::strategy::one_for_one};
     ps.with_intensity(1000, std::chrono::seconds(10));
     for (uint32_t i = 0; i < opt.ps_shards; ++i) {

@@ -98,6 +98,17 @@ caf::behavior trainer(caf::event_based_actor* self, std::string id, bool lost_af
   };
 }
 
+// Stands in for a shard: records every member list it receives.
+caf::behavior member_list_probe(caf::event_based_actor*,
+                                std::shared_ptr<std::vector<std::vector<std::string>>> got) {
+  return {[got](ps_members& m) { got->push_back(m.trainers); }};
+}
+
+// Stands in for a trainer that only joins the master.
+caf::behavior idle_trainer(caf::event_based_actor*) {
+  return {[](train_workers_atom, uint32_t) {}};
+}
+
 caf::behavior progress_listener(caf::event_based_actor*, std::shared_ptr<train_progress> last) {
   return {[last](train_progress& p) { *last = p; }};
 }
@@ -215,4 +226,38 @@ TEST_F(ps_fence_test, a_batch_applied_before_its_trainer_was_lost_is_trained_onc
   // The master counted the lost trainer's batch, found by the fence, once.
   EXPECT_EQ(progress->samples, samples);
   EXPECT_EQ(progress->steps, batches);
+}
+
+// A shard restarts with the member list of its checkpoint and log; the master sends the list
+// again once the restarted shard is registered, with any change the shard missed while down.
+TEST_F(ps_fence_test, a_restarted_shard_gets_the_member_list_it_missed) {
+  start_job(1);
+  auto before = std::make_shared<std::vector<std::vector<std::string>>>();
+  auto first = ds.sys().spawn(member_list_probe, before);
+  ds.track(first);
+  svc.names->put(shard_path(0), first);
+  auto master = svc.names->get(master_path);
+  auto a = ds.sys().spawn(idle_trainer);
+  auto b = ds.sys().spawn(idle_trainer);
+  ds.track(a);
+  caf::anon_send(master, train_hello_atom::value, train_hello{"a", a});
+  caf::anon_send(master, train_hello_atom::value, train_hello{"b", b});
+  ds.run();
+  ASSERT_FALSE(before->empty());
+  EXPECT_EQ(before->back(), (std::vector<std::string>{"a", "b"}));
+  // The shard dies and its supervisor unregisters it; b leaves while no shard is registered.
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  ds.run();
+  svc.names->erase(shard_path(0), first);
+  caf::anon_send_exit(b, caf::exit_reason::kill);
+  ds.run();
+  auto after = std::make_shared<std::vector<std::vector<std::string>>>();
+  auto second = ds.sys().spawn(member_list_probe, after);
+  ds.track(second);
+  svc.names->put(shard_path(0), second);
+  ds.run();
+  EXPECT_TRUE(after->empty());
+  ds.advance(100ms);
+  ASSERT_FALSE(after->empty());
+  EXPECT_EQ(after->back(), (std::vector<std::string>{"a"}));
 }

@@ -4,6 +4,14 @@
 // A fence (a job master lost a trainer) makes the shard refuse that incarnation's late pushes
 // and report the batches it applied from it. The slices here hold buffers only, so an update sets
 // each value to the sample-weighted mean of what was pushed and a double add shows in the values.
+// A killed shard restarts from its checkpoint and update log with every update it answered,
+// bit-identical to a shard that was never killed (Adam moments included), and with its members;
+// a torn or corrupt log is replayed up to the damage and a stale one is skipped, never applied.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +21,7 @@
 
 #include "actors/training/flat_codec.hpp"
 #include "actors/training/ps_shard.hpp"
+#include "actors/training/ps_update_log.hpp"
 #include "messages/training.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/services.hpp"
@@ -52,15 +61,65 @@ protected:
     opt.mode = mode;
     opt.staleness = staleness;
     opt.checkpoint_every = 0;
+    auto shard = spawn_shard(opt);
+    caf::anon_send(shard, ps_members{std::move(members)});
+    ds.run();
+    return shard;
+  }
+
+  // A shard as its supervisor starts it (a restart too): from `opt` and what is on disk.
+  caf::actor spawn_shard(const ps_shard_options& opt) {
     auto services = runtime::make_services(ds.sys());
     runtime::start_context ctx{ds.sys(),       caf::actor{}, "ps/shard-0", "shard-0", 0,
                                caf::message{}, nullptr,      std::nullopt, services};
     auto shard = ps_shard_start(opt)(ctx);
     EXPECT_TRUE(shard);
     ds.track(*shard);
-    caf::anon_send(*shard, ps_members{std::move(members)});
     ds.run();
     return *shard;
+  }
+
+  // A shard of two Adam-trained parameters and two buffers, checkpointing every third update
+  // into dir/ps-0.ckpt (logging into ps-0.ckpt.log); no checkpoint file without `dir`.
+  static ps_shard_options durable_options(consistency mode, const std::string& dir) {
+    ps_shard_options opt;
+    opt.initial = {0.5f, -0.25f, 0.0f, 0.0f};
+    opt.params = 2;
+    opt.mode = mode;
+    opt.checkpoint_every = 3;
+    if (!dir.empty())
+      opt.checkpoint_file = dir + "/ps-0.ckpt";
+    return opt;
+  }
+
+  // Push number `clock` of `id` to a durable shard: four values that differ per clock.
+  void push_four(const caf::actor& who, const std::string& id, uint64_t clock) {
+    auto x = static_cast<float>(clock) + (id == "a" ? 0.3f : 0.7f);
+    std::vector<float> weighted{0.1f * x, -0.2f * x, x, 2 * x};
+    auto data = encode_values(weighted.data(), weighted.size());
+    ASSERT_TRUE(data);
+    caf::anon_send(who, ps_push{id, clock, 1, 0.01, std::move(*data), 0, clock});
+    ds.run();
+  }
+
+  // The shard's slice and version, as a trainer's pull gets them.
+  std::pair<std::vector<float>, uint64_t> pull(const caf::actor& shard, size_t width = 4) {
+    std::pair<std::vector<float>, uint64_t> out;
+    ds.sys().spawn([&](caf::event_based_actor* self) {
+      self->request(shard, 10s, ps_pull_atom::value, std::string{}).then([&](ps_params& p) {
+        auto vals = decode_values(p.data, width);
+        if (vals)
+          out.first = *vals;
+        out.second = p.version;
+      });
+    });
+    ds.run();
+    return out;
+  }
+
+  void kill(const caf::actor& shard) {
+    caf::anon_send_exit(shard, caf::exit_reason::kill);
+    ds.run();
   }
 
   // A trainer stand-in talking to `shard`, and what it got.
@@ -108,6 +167,43 @@ protected:
   }
 
   dmlp::testing::deterministic_system ds;
+};
+
+// A fresh directory for one test's checkpoint and log, removed afterwards.
+class ps_shard_restart_test : public ps_shard_test {
+protected:
+  void SetUp() override {
+    dir = (std::filesystem::temp_directory_path() /
+           ("dmlp-ps-shard-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+              .string();
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+
+  // An async durable shard, and trainer "a" after it pushed clocks 0 … pushes − 1.
+  std::pair<caf::actor, caf::actor> durable_shard_after(uint64_t pushes) {
+    auto shard = spawn_shard(durable_options(consistency::async, dir));
+    auto a = trainer(shard).first;
+    for (uint64_t clock = 0; clock < pushes; ++clock)
+      push_four(a, "a", clock);
+    return {shard, a};
+  }
+
+  std::string log_path() const { return ps_update_log_path(dir + "/ps-0.ckpt"); }
+
+  std::vector<char> read(const std::string& path) const {
+    std::ifstream in{path, std::ios::binary};
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+  void write(const std::string& path, const std::vector<char>& bytes) const {
+    std::ofstream out{path, std::ios::binary | std::ios::trunc};
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+
+  std::string dir;
 };
 
 } // namespace
@@ -218,4 +314,115 @@ TEST_F(ps_shard_test, sync_push_in_the_open_round_counts_as_applied_for_a_fence)
   ASSERT_EQ(got_b->params.size(), 1u);
   EXPECT_EQ(got_b->params.back().version, 1u);
   EXPECT_EQ(values_of(got_b->params.back()), (std::vector<float>{10.0f, 10.0f}));
+}
+
+TEST_F(ps_shard_restart_test, a_killed_shard_resumes_every_answered_update_from_its_log) {
+  auto opt = durable_options(consistency::async, dir);
+  auto shard = spawn_shard(opt);
+  auto reference = spawn_shard(durable_options(consistency::async, ""));
+  auto [a, got_a] = trainer(shard);
+  auto [ref_a, got_ref] = trainer(reference);
+  // Seven updates: a checkpoint after the sixth, the seventh only in the log.
+  for (uint64_t clock = 0; clock < 7; ++clock) {
+    push_four(a, "a", clock);
+    push_four(ref_a, "a", clock);
+  }
+  ASSERT_EQ(got_a->params.size(), 7u);
+  auto before = pull(shard);
+  ASSERT_EQ(before.second, 7u);
+  kill(shard);
+  auto restarted = spawn_shard(opt);
+  auto after = pull(restarted);
+  EXPECT_EQ(after.second, 7u);
+  // Bit-identical, and so are the Adam moments: the next update matches the reference's.
+  EXPECT_EQ(after.first, before.first);
+  EXPECT_EQ(after.first, pull(reference).first);
+  auto [next, got_next] = trainer(restarted);
+  // The seventh push's answer was lost with the shard: its re-push is not applied again.
+  push_four(next, "a", 6);
+  ASSERT_EQ(got_next->params.size(), 1u);
+  EXPECT_EQ(got_next->params.back().version, 7u);
+  push_four(next, "a", 7);
+  push_four(ref_a, "a", 7);
+  EXPECT_EQ(pull(restarted), pull(reference));
+}
+
+TEST_F(ps_shard_restart_test, a_restarted_sync_shard_keeps_its_members_and_clocks) {
+  auto opt = durable_options(consistency::sync, dir);
+  auto shard = spawn_shard(opt);
+  caf::anon_send(shard, ps_members{{"a", "b"}});
+  ds.run();
+  auto [a, got_a] = trainer(shard);
+  auto [b, got_b] = trainer(shard);
+  // Three rounds close (a checkpoint after the third); a has pushed in the fourth.
+  for (uint64_t clock = 0; clock < 3; ++clock) {
+    push_four(a, "a", clock);
+    push_four(b, "b", clock);
+  }
+  push_four(a, "a", 3);
+  ASSERT_EQ(pull(shard).second, 3u);
+  kill(shard);
+  auto restarted = spawn_shard(opt);
+  auto [a2, got_a2] = trainer(restarted);
+  auto [b2, got_b2] = trainer(restarted);
+  // a's push in the open round came back from the log: the round waits for b alone, and a's
+  // re-push (its answer was lost) adds nothing; a re-push of a closed round is answered at once.
+  push_four(b2, "b", 2);
+  ASSERT_EQ(got_b2->params.size(), 1u);
+  EXPECT_EQ(got_b2->params.back().version, 3u);
+  push_four(a2, "a", 3);
+  EXPECT_TRUE(got_a2->params.empty());
+  push_four(b2, "b", 3);
+  ASSERT_EQ(got_a2->params.size(), 1u);
+  EXPECT_EQ(got_a2->params.back().version, 4u);
+  EXPECT_EQ(pull(restarted).second, 4u);
+}
+
+TEST_F(ps_shard_restart_test, a_torn_or_corrupt_log_is_replayed_up_to_the_damage) {
+  auto opt = durable_options(consistency::async, dir);
+  // Checkpoint after the third update; the log holds the fourth and the fifth.
+  auto [shard, a] = durable_shard_after(4);
+  auto at_four = pull(shard);
+  push_four(a, "a", 4);
+  ASSERT_EQ(pull(shard).second, 5u);
+  kill(shard);
+  auto whole = read(log_path());
+  auto checkpoint = read(dir + "/ps-0.ckpt");
+
+  // The fifth update's record lost its last bytes (the process died while writing it).
+  write(log_path(), std::vector<char>(whole.begin(), whole.end() - 5));
+  auto restarted = spawn_shard(opt);
+  EXPECT_EQ(pull(restarted), at_four);
+  kill(restarted);
+
+  // A flipped byte inside the fifth record: the checksum refuses it, the fourth applies.
+  write(dir + "/ps-0.ckpt", checkpoint);
+  auto flipped = whole;
+  flipped[flipped.size() - 9] ^= 0x40;
+  write(log_path(), flipped);
+  restarted = spawn_shard(opt);
+  EXPECT_EQ(pull(restarted), at_four);
+  kill(restarted);
+
+  // Garbage instead of a log: the checkpoint alone, version 3.
+  write(dir + "/ps-0.ckpt", checkpoint);
+  write(log_path(), std::vector<char>(100, 'x'));
+  restarted = spawn_shard(opt);
+  EXPECT_EQ(pull(restarted).second, 3u);
+}
+
+TEST_F(ps_shard_restart_test, a_log_older_than_the_checkpoint_is_not_replayed) {
+  auto opt = durable_options(consistency::async, dir);
+  auto [shard, a] = durable_shard_after(4);
+  // A log that follows the checkpoint of version 3 and holds the fourth update.
+  auto old_log = read(log_path());
+  for (uint64_t clock = 4; clock < 6; ++clock)
+    push_four(a, "a", clock);
+  auto at_six = pull(shard);
+  ASSERT_EQ(at_six.second, 6u);
+  kill(shard);
+  // The checkpoint of version 6 was written; its log was not started (the shard died between).
+  write(log_path(), old_log);
+  auto restarted = spawn_shard(opt);
+  EXPECT_EQ(pull(restarted), at_six);
 }

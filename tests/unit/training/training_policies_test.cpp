@@ -1,7 +1,7 @@
 // Unit tests of the training role's pure parts: the ring schedule (checked against a simulated
 // ring, including bit-identical results), fusion buckets, the PS consistency gate (sync, async,
 // ssp with a slow worker), the flat optimizers and learning-rate rules, and the codecs of
-// states and PS checkpoints with corrupt input.
+// states, PS checkpoints and PS update log records with corrupt input.
 #include <cstring>
 #include <map>
 #include <random>
@@ -16,6 +16,7 @@
 #include "actors/training/flat_optimizer.hpp"
 #include "actors/training/nccl_backend.hpp"
 #include "actors/training/ps_shard.hpp"
+#include "actors/training/ps_update_log.hpp"
 #include "actors/training/ring_schedule.hpp"
 
 using namespace dmlp::training;
@@ -348,6 +349,7 @@ TEST(ps_checkpoint, round_trips_and_detects_corruption) {
   ck.v = {0.2f};
   ck.t = 17;
   ck.clocks = {{"trainer-0", 9}, {"trainer-1", 8}};
+  ck.members = {"trainer-0", "trainer-1"};
   auto bytes = encode_checkpoint(ck);
   ASSERT_TRUE(bytes);
   auto back = decode_checkpoint(*bytes);
@@ -357,6 +359,7 @@ TEST(ps_checkpoint, round_trips_and_detects_corruption) {
   EXPECT_EQ(back->rounds, 5u);
   EXPECT_EQ(back->values, ck.values);
   EXPECT_EQ(back->clocks, ck.clocks);
+  EXPECT_EQ(back->members, ck.members);
   for (size_t pos : {size_t{3}, size_t{30}, bytes->size() - 1}) {
     auto bad = *bytes;
     bad[pos] ^= 0x40;
@@ -380,4 +383,44 @@ TEST(nccl_backend, reports_unavailability_without_a_gpu) {
   EXPECT_EQ(probe.error(), training_errc::nccl_unavailable);
   std::vector<std::vector<float>> bufs(2, std::vector<float>{1, 2});
   EXPECT_EQ(nccl_all_reduce(bufs), training_errc::nccl_unavailable);
+}
+
+TEST(ps_update_log, records_round_trip_and_cut_or_unknown_ones_are_refused) {
+  auto base = decode_log_record(encode_log_base(2, 150));
+  ASSERT_TRUE(base);
+  EXPECT_EQ(base->kind, ps_log_kind::base);
+  EXPECT_EQ(base->index, 2u);
+  EXPECT_EQ(base->version, 150u);
+
+  dmlp::ps_push push{"trainer-1", 41, 64, 0.002, dmlp::encoded_bundle{{1, 2, 3, 4, 5}}, 3, 77};
+  auto pushed = encode_log_push(push);
+  auto back = decode_log_record(pushed);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->kind, ps_log_kind::push);
+  EXPECT_EQ(back->push.trainer, "trainer-1");
+  EXPECT_EQ(back->push.clock, 41u);
+  EXPECT_EQ(back->push.samples, 64u);
+  EXPECT_EQ(back->push.lr, 0.002);
+  EXPECT_EQ(back->push.batch_epoch, 3u);
+  EXPECT_EQ(back->push.batch, 77u);
+  EXPECT_EQ(back->push.data.bytes, push.data.bytes);
+
+  auto members = decode_log_record(encode_log_members({"a", "bb"}));
+  ASSERT_TRUE(members);
+  EXPECT_EQ(members->members, (std::vector<std::string>{"a", "bb"}));
+
+  // Cut inside the trainer name or the fixed fields; a member count beyond the bytes; trailing
+  // bytes; an unknown kind; nothing at all.
+  auto cut = pushed;
+  cut.resize(8);
+  auto bad_members = encode_log_members({"a", "bb"});
+  bad_members[1] = 9;
+  auto long_base = encode_log_base(2, 150);
+  long_base.push_back(0);
+  for (const auto& bytes : std::vector<std::vector<uint8_t>>{
+           cut, bad_members, long_base, std::vector<uint8_t>{9, 0, 0}, {}}) {
+    auto r = decode_log_record(bytes);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), training_errc::bad_checkpoint);
+  }
 }

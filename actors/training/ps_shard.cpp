@@ -107,9 +107,12 @@ void drop_log(shard_actor* self, const caf::error& why) {
   st.log.reset();
 }
 
-// Starts an empty update log after the checkpoint of the current version.
+// Starts an empty update log after the checkpoint of the current version. Only periodic
+// checkpoints bound a log's length: without them (checkpoint_every 0) the shard keeps none.
 void restart_log(shard_actor* self) {
   auto& st = self->state;
+  if (st.opt.checkpoint_every == 0)
+    return;
   if (!st.log) {
     auto log = runtime::record_log::open(ps_update_log_path(st.opt.checkpoint_file),
                                          ps_update_log_magic(), ps_update_log_version);

@@ -426,3 +426,14 @@ TEST_F(ps_shard_restart_test, a_log_older_than_the_checkpoint_is_not_replayed) {
   auto restarted = spawn_shard(opt);
   EXPECT_EQ(pull(restarted), at_six);
 }
+
+TEST_F(ps_shard_restart_test, without_periodic_checkpoints_no_log_grows) {
+  auto opt = durable_options(consistency::async, dir);
+  opt.checkpoint_every = 0;
+  auto shard = spawn_shard(opt);
+  auto [a, got_a] = trainer(shard);
+  for (uint64_t clock = 0; clock < 4; ++clock)
+    push_four(a, "a", clock);
+  ASSERT_EQ(got_a->params.size(), 4u);
+  EXPECT_FALSE(std::filesystem::exists(log_path()));
+}

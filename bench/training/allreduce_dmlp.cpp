@@ -99,8 +99,10 @@ dmlp_ring::dmlp_ring(uint32_t rank, uint32_t ranks, size_t bucket_elems, dmlp_tr
   if (transport == dmlp_transport::basp) {
     impl_->ring = spawn_basp_member(impl_->sys, rank, ranks, bucket_elems);
   } else {
-    auto link = training::spawn_ring_link(
-        impl_->sys, training::ring_link_options{"127.0.0.1", bucket_elems, {}});
+    training::ring_link_options options;
+    options.host = "127.0.0.1";
+    options.bucket_elems = bucket_elems;
+    auto link = training::spawn_ring_link(impl_->sys, std::move(options));
     if (!link)
       fail_with("starting the ring link", link.error());
     impl_->ring = *link;

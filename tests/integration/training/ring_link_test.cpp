@@ -49,6 +49,13 @@ struct address {
   uint64_t nonce = 0;
 };
 
+ring_link_options link_options(const std::string& host, size_t bucket_elems) {
+  ring_link_options options;
+  options.host = host;
+  options.bucket_elems = bucket_elems;
+  return options;
+}
+
 // One ring member: an actor system, its link and a scoped actor that drives it.
 struct member {
   caf::actor_system_config cfg;
@@ -57,8 +64,7 @@ struct member {
   std::unique_ptr<caf::scoped_actor> self;
   address where;
 
-  explicit member(size_t bucket_elems)
-      : member(ring_link_options{"127.0.0.1", bucket_elems, nullptr}) {}
+  explicit member(size_t bucket_elems) : member(link_options("127.0.0.1", bucket_elems)) {}
 
   explicit member(ring_link_options options) {
     auto spawned = spawn_ring_link(sys, std::move(options));
@@ -346,10 +352,10 @@ TEST(ring_link, malformed_frames_fail_the_running_step_and_close_the_connection)
 }
 
 TEST(ring_link, a_link_on_every_interface_advertises_the_host_name) {
-  member wildcard(ring_link_options{"0.0.0.0", 256, nullptr});
+  member wildcard(link_options("0.0.0.0", 256));
   EXPECT_NE(wildcard.where.host, "0.0.0.0");
   EXPECT_EQ(wildcard.where.host, dmlp::runtime::advertised_host("0.0.0.0"));
-  ring_link_options told{"127.0.0.1", 256, nullptr};
+  auto told = link_options("127.0.0.1", 256);
   told.advertise = "127.0.0.9";
   member explicit_address(told);
   EXPECT_EQ(explicit_address.where.host, "127.0.0.9");

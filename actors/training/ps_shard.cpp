@@ -67,7 +67,8 @@ struct shard_state {
   // What changed the state since the last checkpoint (ps_update_log.hpp); none without a
   // checkpoint file, or after an append failed until the next checkpoint.
   std::optional<runtime::record_log> log;
-  // While the log replays at start: no checkpoints, nothing appended.
+  // While the log replays at start: no checkpoints (the log being read is still the one that
+  // follows the loaded checkpoint).
   bool replaying = false;
   runtime::actor_log out;
 };
@@ -139,7 +140,7 @@ caf::error checkpoint(shard_actor* self) {
 
 void append_to_log(shard_actor* self, const std::vector<uint8_t>& record) {
   auto& st = self->state;
-  if (!st.log || st.replaying)
+  if (!st.log)
     return;
   if (auto err = st.log->append(record))
     drop_log(self, err);

@@ -19,7 +19,6 @@
 #include "runtime/cluster/cluster_client.hpp"
 #include "runtime/cluster/local_cluster.hpp"
 #include "runtime/cluster/node_system.hpp"
-#include "runtime/config.hpp"
 
 namespace dmlp::cli {
 
@@ -37,21 +36,6 @@ std::vector<std::string> split_seeds(const std::string& text) {
     if (!s.empty())
       seeds.push_back(s);
   return seeds;
-}
-
-// Node options for a client: the TLS section of `config` when given.
-caf::expected<runtime::node_options> client_options(const std::string& config) {
-  runtime::node_options options;
-  if (config.empty())
-    return options;
-  auto reader = runtime::config_reader::from_file(config);
-  if (!reader)
-    return reader.error();
-  if (auto err = runtime::read_node_options(*reader, options))
-    return err;
-  if (auto err = runtime::validate_tls_files(options.tls))
-    return err;
-  return options;
 }
 
 int cluster_up(const runtime::local_cluster_options& options, double timeout_s, bool json) {
@@ -130,7 +114,7 @@ int cluster_down(const std::string& dir, bool json) {
 }
 
 int cluster_status(const std::string& seeds, const std::string& config, bool json) {
-  auto options = client_options(config);
+  auto options = runtime::load_client_options(config);
   if (!options)
     return fail("cluster status", describe(options.error()));
   caf::actor_system_config cfg;

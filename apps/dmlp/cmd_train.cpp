@@ -4,9 +4,11 @@
 //       [--min-workers A --max-workers B] [--ps-shards M] [--consistency sync|async|ssp
 //       --staleness S] [--epochs E] [--batch-size B] [--threads T] [--out DIR] [--json]
 //       [--train-samples N] [--test-samples N] [--optimizer adam|sgd] [--lr X]
-//       [--seeds HOST:PORT,... [--placement any|node:NAME|label:K=V]] [--progress-every N]
+//       [--seeds HOST:PORT,... [--placement any|node:NAME|label:K=V] [--config NODE.yaml]]
+//       [--progress-every N]
 // With --seeds the trainers run on the nodes of a running cluster (coordinator, job master and
-// PS shards stay in this process). Shows a progress bar on a terminal (plain lines otherwise),
+// PS shards stay in this process); --config names a node YAML whose tls: section connects this
+// process to a TLS cluster. Shows a progress bar on a terminal (plain lines otherwise),
 // saves the model with its preprocessing record and metrics under --out, and with --json prints as
 // the last line
 //   {"model":…,"strategy":…,"workers":N,"epochs":E,"test_accuracy":…,"train_images_per_s":…,
@@ -35,6 +37,7 @@ struct train_flags {
   training::job_options job;
   std::string strategy = "allreduce";
   std::string consistency = "sync";
+  std::string config;
   bool json = false;
   uint32_t progress_every = 100;
 };
@@ -42,6 +45,15 @@ struct train_flags {
 int run_train(train_flags& flags) {
   training::register_training_error_names();
   auto& job = flags.job;
+  if (!flags.config.empty()) {
+    auto client = runtime::load_client_options(flags.config);
+    if (!client) {
+      std::cerr << "dmlp train: --config " << flags.config << ": " << describe(client.error())
+                << "\n";
+      return 1;
+    }
+    job.tls = client->tls;
+  }
   if (auto err = training::validate(job)) {
     std::cerr << "dmlp train: " << describe(err) << "\n";
     return 1;
@@ -158,6 +170,8 @@ void add_train_command(CLI::App& app, command_context& ctx) {
   cmd->add_option("--placement", job.placement,
                   "with --seeds: where trainers run (any, node:NAME, label:KEY=VALUE)")
       ->capture_default_str();
+  cmd->add_option("--config", flags->config,
+                  "with --seeds: node YAML whose tls: section to connect with");
   cmd->add_option("--progress-every", flags->progress_every,
                   "steps between progress lines when stderr is not a terminal")
       ->check(CLI::Range(1u, 1000000u))

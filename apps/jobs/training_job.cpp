@@ -383,6 +383,10 @@ caf::error validate(const job_options& o) {
       return bad("--seeds: " + describe(address.error()));
   if (auto where = runtime::parse_placement(o.placement); !where)
     return bad("--placement: " + describe(where.error()));
+  if (o.tls.enabled && o.seeds.empty())
+    return bad("TLS settings apply to the nodes of --seeds; there are none");
+  if (auto err = runtime::validate_tls_files(o.tls))
+    return err;
   return {};
 }
 
@@ -467,7 +471,7 @@ caf::expected<job_report> run_training(const job_options& options) {
     if (opt.direct_link)
       cfg.load<caf::io::middleman>();
   } else
-    runtime::configure_client_system(cfg, {});
+    runtime::configure_client_system(cfg, opt.tls);
   register_training_errors(cfg);
   models::register_model_errors(cfg);
   ingest::register_ingest_errors(cfg);
@@ -478,7 +482,7 @@ caf::expected<job_report> run_training(const job_options& options) {
   std::unique_ptr<runtime::cluster_feed> feed;
   if (!opt.seeds.empty()) {
     view = std::make_shared<runtime::cluster_view>("", std::make_shared<runtime::role_registry>());
-    auto started = runtime::cluster_feed::start(sys, opt.seeds, {}, view);
+    auto started = runtime::cluster_feed::start(sys, opt.seeds, opt.tls, view);
     if (!started)
       return started.error();
     feed = std::move(*started);

@@ -26,6 +26,7 @@
 #include "actors/training/flat_optimizer.hpp"
 #include "actors/training/trainer.hpp"
 #include "apps/jobs/stop_token.hpp"
+#include "runtime/cluster/node_options.hpp"
 
 namespace dmlp::training {
 
@@ -115,6 +116,9 @@ struct job_options {
   /// apps/jobs/trainer_role.hpp); coordinator, master and shards stay in this process. Empty =
   /// trainers in this process too. Default: empty.
   std::vector<std::string> seeds;
+  /// With `seeds`: how this process connects to the nodes; a TLS cluster needs a certificate
+  /// its CA signed (a node YAML's `tls:` section; `dmlp train --config`). Default: plaintext.
+  runtime::tls_options tls;
   /// Where trainers run with `seeds`: any, node:NAME or label:KEY=VALUE. Default: any.
   std::string placement = "any";
   /// With `seeds`: the nodes trainers may run on (a scheduler's grant; the least loaded live

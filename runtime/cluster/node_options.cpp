@@ -112,6 +112,20 @@ caf::error resolve_token(node_options& options) {
   return caf::none;
 }
 
+caf::expected<node_options> load_client_options(const std::string& path) {
+  node_options options;
+  if (path.empty())
+    return options;
+  auto reader = config_reader::from_file(path);
+  if (!reader)
+    return reader.error();
+  if (auto err = read_node_options(*reader, options))
+    return err;
+  if (auto err = validate_tls_files(options.tls))
+    return err;
+  return options;
+}
+
 caf::error validate_tls_files(const tls_options& tls) {
   if (!tls.enabled)
     return caf::none;

@@ -72,6 +72,11 @@ struct node_options {
 /// keep their defaults). Does not call reader.finish(): the caller reads its own sections.
 caf::error read_node_options(config_reader& reader, node_options& options);
 
+/// The settings a cluster client (the CLI, a training job with seeds) takes from the node YAML
+/// at `path`: its `node:`, `cluster:` and `tls:` sections, TLS files validated. An empty path
+/// gives the defaults (plaintext).
+caf::expected<node_options> load_client_options(const std::string& path);
+
 /// Loads token_file into token when set.
 caf::error resolve_token(node_options& options);
 

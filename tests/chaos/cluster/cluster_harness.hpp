@@ -1,7 +1,8 @@
 // Test harness for clusters of real dmlp-node processes on 127.0.0.1: lays out and launches a
 // local cluster (runtime/cluster/local_cluster.hpp), queries nodes through a cluster_client,
 // and waits for conditions with bounded polling of status queries (never fixed sleeps).
-// Kills every node it started when destroyed. Used by tests/chaos/cluster,
+// Kills every node it started when destroyed. dev_certs()/tls_yaml() make a TLS cluster's
+// certificates (scripts/gen-dev-certs.sh) and config sections. Used by tests/chaos/cluster,
 // tests/integration/cluster and bench/cluster. Not thread-safe.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -219,5 +221,25 @@ private:
   std::unique_ptr<runtime::cluster_client> client_;
   std::map<std::string, std::pair<int, caf::actor>> agents_;
 };
+
+/// Certificates of a dev CA for each of the space-separated `names` in `dir`; returns `dir`.
+inline std::string dev_certs(const std::string& dir, const std::string& names) {
+  const char* src = std::getenv("DMLP_SOURCE_DIR");
+  auto cmd = std::string{src ? src : "."} + "/scripts/gen-dev-certs.sh " + dir + " " + names +
+             " > /dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  return dir;
+}
+
+/// A config's tls: section with the certificate of `name` from dev_certs(`dir`, ...).
+inline std::string tls_yaml(const std::string& dir, const std::string& name) {
+  return "tls:\n  enabled: true\n  ca: " + dir + "/ca.pem\n  certificate: " + dir + "/" + name +
+         ".pem\n  key: " + dir + "/" + name + ".key\n";
+}
+
+/// The client side of dev_certs(`dir`, "... client").
+inline runtime::tls_options client_tls(const std::string& dir) {
+  return runtime::tls_options{true, dir + "/ca.pem", dir + "/client.pem", dir + "/client.key", ""};
+}
 
 } // namespace dmlp::testing

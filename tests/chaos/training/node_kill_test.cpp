@@ -3,10 +3,12 @@
 // and shards in the test process. A worker process is killed with SIGKILL once the job has
 // committed some steps; the lost trainer is placed again on the surviving worker, and the run
 // completes with every sample trained exactly once per epoch. Also: `dmlp train --seeds
-// --json` end to end, and a cluster that cannot be reached.
+// --json` end to end, on a plaintext and on a TLS cluster (--config), and a cluster that cannot
+// be reached.
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -90,6 +92,42 @@ TEST(training_node_chaos, cli_trains_on_cluster_nodes) {
   EXPECT_EQ(j["workers"], 2);
   EXPECT_EQ(j["samples_trained"], 2048);
   EXPECT_EQ(trainers_started(cluster, "head") + trainers_started(cluster, "worker-1"), 2u);
+}
+
+TEST(training_node_chaos, cli_trains_on_a_tls_cluster) {
+  cluster_harness probe{1, 0, 4};
+  auto certs = dmlp::testing::dev_certs(probe.options().dir + "-certs", "head worker-1 client");
+  cluster_harness cluster{2, 0, 4, dmlp::testing::client_tls(certs)};
+  cluster.write();
+  cluster.append_config("head", dmlp::testing::tls_yaml(certs, "head"));
+  cluster.append_config("worker-1", dmlp::testing::tls_yaml(certs, "worker-1"));
+  cluster.launch_all();
+  auto client_yaml = certs + "/client.yaml";
+  std::ofstream{client_yaml} << dmlp::testing::tls_yaml(certs, "client");
+  auto train = dmlp::testing::build_binary("dmlp") +
+               " train --model cnn --strategy allreduce --workers 2 --epochs 1" +
+               " --train-samples 2048 --test-samples 500 --placement any --seeds " +
+               cluster.node("head").address;
+  auto result = dmlp::testing::run_shell(train + " --config " + client_yaml + " --json 2>&1");
+  ASSERT_EQ(result.code, 0) << result.out << "; logs in " << cluster.dir();
+  auto j = dmlp::testing::last_json_line(result.out);
+  ASSERT_TRUE(j.is_object()) << result.out;
+  EXPECT_EQ(j["workers"], 2);
+  EXPECT_EQ(j["samples_trained"], 2048);
+  EXPECT_EQ(trainers_started(cluster, "head") + trainers_started(cluster, "worker-1"), 2u);
+
+  // Without the client's certificate the nodes refuse it: an error, no trainer placed.
+  auto plain = dmlp::testing::run_shell(train + " 2>&1");
+  EXPECT_NE(plain.code, 0) << plain.out;
+  EXPECT_NE(plain.out.find(cluster.node("head").address), std::string::npos) << plain.out;
+  EXPECT_EQ(trainers_started(cluster, "head") + trainers_started(cluster, "worker-1"), 2u);
+  // A config whose certificate files are missing is refused before anything starts.
+  auto missing = certs + "/missing.yaml";
+  std::ofstream{missing} << "tls:\n  enabled: true\n  ca: " << certs
+                         << "/ca.pem\n  certificate: /nonexistent.pem\n  key: /nonexistent.key\n";
+  auto refused = dmlp::testing::run_shell(train + " --config " + missing + " 2>&1");
+  EXPECT_EQ(refused.code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("nonexistent.pem"), std::string::npos) << refused.out;
 }
 
 TEST(training_node_chaos, unreachable_cluster_is_a_clear_error) {

@@ -2,8 +2,6 @@
 // (and the refusal logged), a TLS cluster forms with certificates of its CA, and a node whose
 // certificate another CA signed never gets in, while the legitimate TLS connections stay up
 // through its refused handshakes; bad certificate files are refused at start.
-#include <cstdlib>
-
 #include <gtest/gtest.h>
 
 #include "runtime/cluster/cluster_errors.hpp"
@@ -12,23 +10,6 @@
 using namespace dmlp;
 using namespace dmlp::testing;
 using ms = std::chrono::milliseconds;
-
-namespace {
-
-std::string gen_certs(const std::string& dir, const std::string& nodes) {
-  const char* src = std::getenv("DMLP_SOURCE_DIR");
-  auto cmd = std::string{src ? src : "."} + "/scripts/gen-dev-certs.sh " + dir + " " + nodes +
-             " > /dev/null";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  return dir;
-}
-
-std::string tls_section(const std::string& dir, const std::string& node) {
-  return "tls:\n  enabled: true\n  ca: " + dir + "/ca.pem\n  certificate: " + dir + "/" + node +
-         ".pem\n  key: " + dir + "/" + node + ".key\n";
-}
-
-} // namespace
 
 TEST(cluster_security, wrong_join_token_is_refused_and_logged) {
   cluster_harness h{3, 0, 4};
@@ -73,13 +54,11 @@ TEST(cluster_security, wrong_join_token_is_refused_and_logged) {
 
 TEST(cluster_security, tls_cluster_forms_with_certificates_of_its_ca) {
   cluster_harness probe{1, 0, 5};
-  auto certs = gen_certs(probe.options().dir + "-certs", "head worker-1 client");
-  runtime::tls_options client_tls{true, certs + "/ca.pem", certs + "/client.pem",
-                                  certs + "/client.key", ""};
-  cluster_harness h{2, 0, 5, client_tls};
+  auto certs = dev_certs(probe.options().dir + "-certs", "head worker-1 client");
+  cluster_harness h{2, 0, 5, client_tls(certs)};
   h.write();
-  h.append_config("head", tls_section(certs, "head"));
-  h.append_config("worker-1", tls_section(certs, "worker-1"));
+  h.append_config("head", tls_yaml(certs, "head"));
+  h.append_config("worker-1", tls_yaml(certs, "worker-1"));
   h.launch_all(ms{15000});
   auto epoch = h.member("head", "worker-1").epoch;
   // Twenty more heartbeats of worker-1 reach the head over TLS, same incarnation throughout.
@@ -97,16 +76,14 @@ TEST(cluster_security, tls_cluster_forms_with_certificates_of_its_ca) {
 TEST(cluster_security, tls_node_with_a_foreign_certificate_is_refused_and_nobody_else_drops) {
   ASSERT_TRUE(runtime::tls_error_queue_guarded()) << "the OpenSSL error-queue repair is not linked";
   cluster_harness probe{1, 0, 7};
-  auto certs = gen_certs(probe.options().dir + "-certs", "head worker-1 client");
-  auto rogue = gen_certs(probe.options().dir + "-rogue", "worker-2");
-  runtime::tls_options client_tls{true, certs + "/ca.pem", certs + "/client.pem",
-                                  certs + "/client.key", ""};
-  cluster_harness h{3, 0, 7, client_tls};
+  auto certs = dev_certs(probe.options().dir + "-certs", "head worker-1 client");
+  auto rogue = dev_certs(probe.options().dir + "-rogue", "worker-2");
+  cluster_harness h{3, 0, 7, client_tls(certs)};
   h.write();
-  h.append_config("head", tls_section(certs, "head"));
-  h.append_config("worker-1", tls_section(certs, "worker-1"));
+  h.append_config("head", tls_yaml(certs, "head"));
+  h.append_config("worker-1", tls_yaml(certs, "worker-1"));
   // worker-2's own files are consistent (its CA signed its cert) but not the cluster's CA.
-  h.append_config("worker-2", tls_section(rogue, "worker-2"));
+  h.append_config("worker-2", tls_yaml(rogue, "worker-2"));
   for (auto& name : {"head", "worker-1"})
     ASSERT_FALSE(runtime::launch_node(h.dir(), h.options().node_binary, h.node(name)));
   ASSERT_TRUE(cluster_harness::wait_for([&] { return h.up_count("head") == 2; }, ms{15000}));
@@ -134,8 +111,8 @@ TEST(cluster_security, tls_node_with_a_foreign_certificate_is_refused_and_nobody
 
 TEST(cluster_security, bad_certificate_files_are_refused_before_start) {
   cluster_harness probe{1, 0, 6};
-  auto certs = gen_certs(probe.options().dir + "-certs", "head");
-  auto rogue = gen_certs(probe.options().dir + "-rogue", "head");
+  auto certs = dev_certs(probe.options().dir + "-certs", "head");
+  auto rogue = dev_certs(probe.options().dir + "-rogue", "head");
   runtime::tls_options tls{true, certs + "/ca.pem", rogue + "/head.pem", rogue + "/head.key", ""};
   auto err = runtime::validate_tls_files(tls);
   ASSERT_TRUE(err);

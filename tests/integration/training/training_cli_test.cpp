@@ -76,4 +76,8 @@ TEST(training_cli, inconsistent_options_fail_with_one_line) {
   EXPECT_EQ(lines, 1) << r.out;
   r = run("train --strategy gossip 2>&1 >/dev/null");
   EXPECT_NE(r.code, 0);
+  r = run("train --train-samples 256 --seeds 127.0.0.1:1 --config /nonexistent/client.yaml "
+          "2>&1 >/dev/null");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("/nonexistent/client.yaml"), std::string::npos) << r.out;
 }

@@ -11,6 +11,7 @@
 
 #include "actors/training/errors.hpp"
 #include "apps/jobs/training_job.hpp"
+#include "messages/errors.hpp"
 
 using namespace dmlp::training;
 
@@ -162,4 +163,11 @@ TEST(training_job, refuses_bad_options) {
   o = small_job(strategy::allreduce);
   o.data_dir = "/nonexistent/fashion";
   EXPECT_FALSE(run_training(o));
+  // TLS settings are for connecting to --seeds nodes; without seeds they are a mistake.
+  o = small_job(strategy::allreduce);
+  o.tls.enabled = true;
+  r = run_training(o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), training_errc::invalid_option);
+  EXPECT_NE(dmlp::describe(r.error()).find("--seeds"), std::string::npos);
 }

@@ -18,10 +18,6 @@
 //        [--json]
 // The program starts its workers itself (the same binary with --worker) and talks to them
 // over pipes: their ports, a barrier before each measurement, their times.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,6 +37,7 @@
 #include "actors/training/ring_schedule.hpp"
 #include "actors/training/trainer.hpp"
 #include "allreduce_peers.hpp"
+#include "bench/training/child_process.hpp"
 
 using namespace dmlp;
 
@@ -126,86 +123,8 @@ int worker_main(const settings& s, uint32_t rank, uint32_t ranks, const std::str
 
 // -- parent ------------------------------------------------------------------------------------
 
-struct worker_process {
-  pid_t pid = -1;
-  int to = -1;
-  int from = -1;
-  std::string pending;
-};
-
-void stop_workers(std::vector<worker_process>& workers) {
-  for (auto& w : workers) {
-    if (w.pid > 0)
-      ::kill(w.pid, SIGKILL);
-    if (w.pid > 0)
-      ::waitpid(w.pid, nullptr, 0);
-    w.pid = -1;
-    for (int fd : {w.to, w.from})
-      if (fd >= 0)
-        ::close(fd);
-    w.to = w.from = -1;
-  }
-}
-
-worker_process spawn_worker(const std::vector<std::string>& args) {
-  int down[2], up[2];
-  if (::pipe(down) != 0 || ::pipe(up) != 0)
-    throw std::runtime_error("pipe failed");
-  auto pid = ::fork();
-  if (pid < 0)
-    throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::dup2(down[0], 0);
-    ::dup2(up[1], 1);
-    for (int fd : {down[0], down[1], up[0], up[1]})
-      ::close(fd);
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv("/proc/self/exe", argv.data());
-    ::_exit(127);
-  }
-  ::close(down[0]);
-  ::close(up[1]);
-  ::fcntl(down[1], F_SETFD, FD_CLOEXEC);
-  ::fcntl(up[0], F_SETFD, FD_CLOEXEC);
-  return worker_process{pid, down[1], up[0], {}};
-}
-
-// One line from worker `rank`; a worker that exits or stays silent for two minutes fails the run.
-std::string line_from(worker_process& w, uint32_t rank) {
-  for (;;) {
-    auto end = w.pending.find('\n');
-    if (end != std::string::npos) {
-      auto line = w.pending.substr(0, end);
-      w.pending.erase(0, end + 1);
-      return line;
-    }
-    pollfd fd{w.from, POLLIN, 0};
-    if (::poll(&fd, 1, 120'000) <= 0)
-      throw std::runtime_error("worker " + std::to_string(rank) + " is silent for 120 s");
-    char buf[4096];
-    auto n = ::read(w.from, buf, sizeof buf);
-    if (n <= 0)
-      throw std::runtime_error("worker " + std::to_string(rank) +
-                               " exited (its error is on stderr above)");
-    w.pending.append(buf, static_cast<size_t>(n));
-  }
-}
-
-void line_to(worker_process& w, const std::string& line) {
-  auto text = line + "\n";
-  if (::write(w.to, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    throw std::runtime_error("a worker closed its input");
-}
-
-std::string expect_line(worker_process& w, uint32_t rank, const char* prefix) {
-  auto line = line_from(w, rank);
-  if (line.rfind(prefix, 0) != 0)
-    throw std::runtime_error("worker " + std::to_string(rank) + " said '" + line + "', expected '" +
-                             prefix + "'");
-  return line.substr(std::string{prefix}.size());
+std::string rank_name(uint32_t rank) {
+  return "worker " + std::to_string(rank);
 }
 
 using samples = std::map<std::string, std::vector<double>>; // method -> seconds (rank 0)
@@ -216,29 +135,29 @@ std::map<std::string, samples> run_group(const settings& s, uint32_t ranks) {
              ("dmlp-bench-allreduce-" + std::to_string(::getpid()) + "-" + std::to_string(ranks));
   std::filesystem::create_directories(dir);
   auto store = (dir / "gloo-store").string();
-  std::vector<worker_process> workers;
+  std::vector<bench::child_process> workers;
   std::map<std::string, samples> out;
   try {
     for (uint32_t r = 0; r < ranks; ++r)
-      workers.push_back(spawn_worker(
+      workers.push_back(bench::spawn_child(
           {"bench_allreduce", "--worker", std::to_string(r), "--ranks", std::to_string(ranks),
            "--store", store, "--iters", std::to_string(s.iters), "--rounds",
            std::to_string(s.rounds), "--warmup", std::to_string(s.warmup), "--bucket-elems",
            std::to_string(s.bucket_elems), "--methods", s.methods_text, "--sizes", s.sizes_text}));
     std::vector<std::string> ports;
     for (uint32_t r = 0; r < ranks; ++r)
-      ports.push_back(expect_line(workers[r], r, "ports "));
+      ports.push_back(bench::expect_line(workers[r], rank_name(r), "ports "));
     for (uint32_t r = 0; r < ranks; ++r)
-      line_to(workers[r], "next " + ports[(r + 1) % ranks]);
+      bench::write_line(workers[r], "next " + ports[(r + 1) % ranks]);
     for (const auto& size : s.sizes)
       for (uint32_t round = 0; round < s.rounds; ++round)
         for (const auto& method : round_order(s, round)) {
           for (uint32_t r = 0; r < ranks; ++r)
-            expect_line(workers[r], r, "ready");
+            bench::expect_line(workers[r], rank_name(r), "ready");
           for (auto& w : workers)
-            line_to(w, "go");
+            bench::write_line(w, "go");
           for (uint32_t r = 0; r < ranks; ++r) {
-            std::istringstream times{expect_line(workers[r], r, "times")};
+            std::istringstream times{bench::expect_line(workers[r], rank_name(r), "times")};
             double t = 0;
             while (r == 0 && times >> t)
               out[size.key][method].push_back(t);
@@ -246,18 +165,11 @@ std::map<std::string, samples> run_group(const settings& s, uint32_t ranks) {
           std::cerr << "P=" << ranks << " " << size.label << " round " << round << " " << method
                     << " done\n";
         }
-    for (auto& w : workers) {
-      int status = 0;
-      ::close(w.to);
-      w.to = -1;
-      ::waitpid(w.pid, &status, 0);
-      w.pid = -1;
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error("a worker ended with status " + std::to_string(status));
-    }
-    stop_workers(workers);
+    for (uint32_t r = 0; r < ranks; ++r)
+      bench::wait_child(workers[r], rank_name(r));
+    bench::stop_children(workers);
   } catch (...) {
-    stop_workers(workers);
+    bench::stop_children(workers);
     std::filesystem::remove_all(dir);
     throw;
   }

@@ -1,7 +1,9 @@
 #include "actors/training/job_master.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -29,6 +31,9 @@ namespace {
 // How long the master waits before it sends its member list to a restarted shard (and between
 // tries while the shard is not registered yet): about what a supervisor's restart takes.
 constexpr std::chrono::milliseconds shard_resend_delay{20};
+// How long a fence waits for a shard that cannot answer (being restarted) before it counts none
+// of the lost trainer's batches as applied there; well below the coordinator's fence timeout.
+constexpr std::chrono::milliseconds fence_shard_patience{5000};
 
 struct member {
   std::string id;
@@ -75,6 +80,11 @@ struct master_state {
   std::set<caf::actor_addr> watched_shards;
   // ps: a re-send of the member list to restarted shards is scheduled.
   bool resend_pending = false;
+  // ps: the lost trainer incarnations the shards were told to refuse; a restarted shard, which
+  // does not remember them, is told again with the member list.
+  std::vector<ingest_fence> fences;
+  // ps: fence questions to shards that could not answer, asked again with the next re-send.
+  std::vector<std::function<void()>> fence_retries;
 };
 
 using master_actor = caf::stateful_actor<master_state>;
@@ -154,6 +164,9 @@ bool send_ps_members(master_actor* self) {
     if (st.watched_shards.insert(shard.address()).second)
       self->monitor(shard);
     self->send(shard, m);
+    for (auto& f : st.fences)
+      self->request(shard, st.opt.request_timeout, f)
+          .then([](ingest_fenced&) {}, [](caf::error&) {});
   }
   return all;
 }
@@ -419,6 +432,32 @@ ingest_fenced trained_of(const master_state& st, const std::vector<batch_ref>& o
   return out;
 }
 
+// Asks shard `i` which of `f`'s batches it applied, and fences the incarnation there. A shard
+// that cannot answer is being restarted; it is asked again with the next member re-send until
+// `give_up_at`, since its new instance answers from its checkpoint and update log. `answered`
+// gets the shard's reply, or an empty one after giving up.
+void ask_shard_fence(master_actor* self, size_t i, ingest_fence f,
+                     std::chrono::steady_clock::time_point give_up_at,
+                     std::function<void(const ingest_fenced&)> answered) {
+  auto& st = self->state;
+  auto retry = [self, i, f, give_up_at, answered] {
+    if (std::chrono::steady_clock::now() >= give_up_at) {
+      answered(ingest_fenced{});
+      return;
+    }
+    self->state.fence_retries.emplace_back(
+        [self, i, f, give_up_at, answered] { ask_shard_fence(self, i, f, give_up_at, answered); });
+    resend_ps_members_soon(self);
+  };
+  auto shard = st.svc.names->get(st.opt.shard_paths[i]);
+  if (!shard) {
+    retry();
+    return;
+  }
+  self->request(shard, st.opt.request_timeout, f)
+      .then([answered](ingest_fenced& r) { answered(r); }, [retry](caf::error&) { retry(); });
+}
+
 // A trainer is lost with `f.outstanding` batches: answers which of them the model holds, once
 // nothing the lost incarnation sent can change that any more.
 //   allreduce  a step it is part of is aborted now (the down message may come later), so its
@@ -426,7 +465,8 @@ ingest_fenced trained_of(const master_state& st, const std::vector<batch_ref>& o
 //   ps         every shard refuses its pushes from now on and reports the batches it applied;
 //              a batch applied by any shard counts as trained (a push lost to some shards only,
 //              with a killed node, is not repeated on the others). Batches it never reported
-//              are counted here, once.
+//              are counted here, once. A shard being restarted is asked once it is back, and
+//              every later shard instance is told to refuse the incarnation too.
 void fence(master_actor* self, ingest_fence f, caf::response_promise rp) {
   auto& st = self->state;
   if (st.opt.kind == strategy::allreduce) {
@@ -435,6 +475,8 @@ void fence(master_actor* self, ingest_fence f, caf::response_promise rp) {
     rp.deliver(trained_of(st, f.outstanding));
     return;
   }
+  if (f.handle)
+    st.fences.push_back(ingest_fence{f.trainer, f.handle, {}});
   auto applied = std::make_shared<std::set<std::pair<uint64_t, uint64_t>>>();
   auto done = [self, f, rp, applied]() mutable {
     auto& st = self->state;
@@ -451,15 +493,19 @@ void fence(master_actor* self, ingest_fence f, caf::response_promise rp) {
     }
     rp.deliver(trained_of(st, f.outstanding));
   };
-  // A shard that does not answer is restarting: its new instance holds no push of the lost
-  // trainer's that came after its checkpoint.
-  ask_every_shard<ingest_fenced>(
-      self, std::make_tuple(f),
-      [applied](size_t, ingest_fenced& r) {
-        for (auto& b : r.trained)
-          applied->insert({b.epoch, b.batch});
-      },
-      [](size_t, caf::error&) {}, done);
+  auto left = std::make_shared<size_t>(st.opt.shard_paths.size());
+  if (*left == 0) {
+    done();
+    return;
+  }
+  auto give_up_at = std::chrono::steady_clock::now() + fence_shard_patience;
+  for (size_t i = 0; i < st.opt.shard_paths.size(); ++i)
+    ask_shard_fence(self, i, f, give_up_at, [applied, left, done](const ingest_fenced& r) mutable {
+      for (auto& b : r.trained)
+        applied->insert({b.epoch, b.batch});
+      if (--*left == 0)
+        done();
+    });
 }
 
 caf::error stopped_error(const master_state& st) {
@@ -703,9 +749,14 @@ caf::behavior master_fun(master_actor* self, job_master_options opt, runtime::ru
       },
       [self](train_drain_atom) { poll_drain(self); },
       [self](ps_resend_atom) {
-        self->state.resend_pending = false;
+        auto& st = self->state;
+        st.resend_pending = false;
         if (!send_ps_members(self))
           resend_ps_members_soon(self);
+        auto retries = std::move(st.fence_retries);
+        st.fence_retries.clear();
+        for (auto& ask : retries)
+          ask();
       },
       [self](ring_failed_atom, uint64_t step, caf::error& err) { link_failed(self, step, err); },
       [self](train_retry_atom) {

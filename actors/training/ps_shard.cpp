@@ -90,6 +90,8 @@ caf::error write_checkpoint(shard_actor* self) {
   ck.t = st.optimizer->steps();
   ck.clocks = st.gate->clocks();
   ck.members = st.gate->members();
+  for (auto& [trainer, batches] : st.applied)
+    ck.applied[trainer].assign(batches.begin(), batches.end());
   auto bytes = encode_checkpoint(ck);
   if (!bytes)
     return bytes.error();
@@ -329,6 +331,8 @@ caf::behavior shard_fun(shard_actor* self, ps_shard_options opt) {
         st.version = ck->version;
         st.gate->restore(std::move(ck->clocks), ck->rounds);
         st.gate->set_members(ck->members);
+        for (auto& [trainer, batches] : ck->applied)
+          st.applied[trainer].assign(batches.begin(), batches.end());
       }
     }
     resume_from_log(self);
@@ -399,6 +403,13 @@ caf::expected<std::vector<uint8_t>> encode_checkpoint(const ps_checkpoint& ckpt)
     bundle->tensors.push_back(int64_tensor("clock/" + trainer, {static_cast<int64_t>(clock)}));
   for (auto& trainer : ckpt.members)
     bundle->tensors.push_back(int64_tensor("member/" + trainer, {}));
+  for (auto& [trainer, batches] : ckpt.applied) {
+    std::vector<int64_t> xs;
+    for (auto& b : batches)
+      for (auto x : {b.epoch, b.batch, b.samples})
+        xs.push_back(static_cast<int64_t>(x));
+    bundle->tensors.push_back(int64_tensor("applied/" + trainer, xs));
+  }
   auto bytes = encode(*bundle);
   if (!bytes)
     return bytes.error();
@@ -438,6 +449,11 @@ caf::expected<ps_checkpoint> decode_checkpoint(const std::vector<uint8_t>& file)
       out.clocks[t.name.substr(6)] = static_cast<uint64_t>(xs[0]);
     } else if (t.name.rfind("member/", 0) == 0) {
       out.members.push_back(t.name.substr(7));
+    } else if (t.name.rfind("applied/", 0) == 0 && xs.size() % 3 == 0) {
+      auto& batches = out.applied[t.name.substr(8)];
+      for (size_t i = 0; i < xs.size(); i += 3)
+        batches.push_back(batch_ref{static_cast<uint64_t>(xs[i]), static_cast<uint64_t>(xs[i + 1]),
+                                    static_cast<uint64_t>(xs[i + 2])});
     }
   }
   if (!have_meta)

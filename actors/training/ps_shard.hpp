@@ -12,14 +12,14 @@
 // that the coordinator acknowledges exactly those and hands out the rest again
 // (docs/training.md, "Batches and exactly-once").
 // Every `checkpoint_every` updates the shard writes its state — values, moments, clocks,
-// members — as a TensorBundle (Cap'n Proto) framed by checked_file, via write_file_atomic
-// (temp, fsync, rename); docs/formats/ps-checkpoint.md. Between checkpoints it appends every
-// push it accepts and every member list to an update log (ps_update_log.hpp) before it answers.
-// Started by a supervisor through ps_shard_start(), a restarted shard loads its newest
-// checkpoint (a corrupt one is reported and ignored: the shard starts from the initial values
-// rather than half-read state) and replays the log that follows it, up to a torn or corrupt
-// record, so it resumes with every update it had answered; then it checkpoints. Thread safety:
-// an actor.
+// members, the batches a fence may ask about — as a TensorBundle (Cap'n Proto) framed by
+// checked_file, via write_file_atomic (temp, fsync, rename); docs/formats/ps-checkpoint.md. Between
+// checkpoints it appends every push it accepts and every member list to an update log
+// (ps_update_log.hpp) before it answers. Started by a supervisor through ps_shard_start(), a
+// restarted shard loads its newest checkpoint (a corrupt one is reported and ignored: the shard
+// starts from the initial values rather than half-read state) and replays the log that follows it,
+// up to a torn or corrupt record, so it resumes with every update it had answered; then it
+// checkpoints. Thread safety: an actor.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,7 @@
 
 #include "actors/training/consistency_gate.hpp"
 #include "actors/training/flat_optimizer.hpp"
+#include "messages/ingest.hpp"
 #include "runtime/child_spec.hpp"
 
 namespace dmlp::training {
@@ -75,6 +76,8 @@ struct ps_checkpoint {
   std::map<std::string, uint64_t> clocks;
   /// The live members when it was written.
   std::vector<std::string> members;
+  /// Each trainer's newest batches whose pushes the values hold (what a fence asks about).
+  std::map<std::string, std::vector<batch_ref>> applied;
 };
 
 /// Bytes of a checkpoint file (checked_file frame around a TensorBundle).

@@ -5,6 +5,7 @@
 // being handed to the survivor and applied a second time. The trainers here are stand-ins that
 // speak the protocol (messages/ingest.hpp, messages/training.hpp) without a model.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -102,6 +103,19 @@ caf::behavior trainer(caf::event_based_actor* self, std::string id, bool lost_af
 caf::behavior member_list_probe(caf::event_based_actor*,
                                 std::shared_ptr<std::vector<std::vector<std::string>>> got) {
   return {[got](ps_members& m) { got->push_back(m.trainers); }};
+}
+
+// Stands in for a shard being asked about a lost trainer: records the incarnations it is told to
+// fence and reports `applied` as trained.
+caf::behavior fence_probe(caf::event_based_actor*, std::vector<batch_ref> applied,
+                          std::shared_ptr<std::vector<caf::actor>> fenced) {
+  return {
+      [](ps_members&) {},
+      [applied, fenced](ingest_fence& f) {
+        fenced->push_back(f.handle);
+        return ingest_fenced{applied};
+      },
+  };
 }
 
 // Stands in for a trainer that only joins the master.
@@ -260,4 +274,50 @@ TEST_F(ps_fence_test, a_restarted_shard_gets_the_member_list_it_missed) {
   ds.advance(100ms);
   ASSERT_FALSE(after->empty());
   EXPECT_EQ(after->back(), (std::vector<std::string>{"a"}));
+}
+
+// A fence while a shard is being restarted waits for the new instance, which answers from its
+// checkpoint and log (asking the dead one would count the lost trainer's batch as untrained and
+// hand it out again); the incarnation is fenced at every later shard instance too.
+TEST_F(ps_fence_test, a_fence_waits_for_a_restarting_shard_and_reaches_later_instances) {
+  start_job(1);
+  auto master = svc.names->get(master_path);
+  auto first = svc.names->get(shard_path(0));
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  ds.run();
+  svc.names->erase(shard_path(0), first);
+  auto lost = ds.sys().spawn(idle_trainer);
+  ds.track(lost);
+  std::optional<ingest_fenced> answer;
+  ds.sys().spawn([&](caf::event_based_actor* self) {
+    self->request(master, 10s, ingest_fence{"lost", lost, {batch_ref{0, 3, batch_size}}})
+        .then([&](ingest_fenced& r) { answer = r; });
+  });
+  ds.run();
+  ds.advance(60ms);
+  EXPECT_FALSE(answer) << "answered without the shard";
+  auto fenced = std::make_shared<std::vector<caf::actor>>();
+  auto second = ds.sys().spawn(fence_probe, std::vector<batch_ref>{{0, 3, batch_size}}, fenced);
+  ds.track(second);
+  svc.names->put(shard_path(0), second);
+  ds.run();
+  ds.advance(60ms);
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->trained.size(), 1u);
+  EXPECT_EQ(answer->trained.front().batch, 3u);
+  EXPECT_EQ(progress->samples, batch_size);
+  ASSERT_FALSE(fenced->empty());
+  EXPECT_EQ(fenced->back(), lost);
+  // The next instance of the shard is told to refuse the lost incarnation as well.
+  caf::anon_send_exit(second, caf::exit_reason::kill);
+  ds.run();
+  svc.names->erase(shard_path(0), second);
+  auto told = std::make_shared<std::vector<caf::actor>>();
+  auto third = ds.sys().spawn(fence_probe, std::vector<batch_ref>{}, told);
+  ds.track(third);
+  svc.names->put(shard_path(0), third);
+  ds.run();
+  ds.advance(60ms);
+  ASSERT_EQ(told->size(), 1u);
+  EXPECT_EQ(told->front(), lost);
 }

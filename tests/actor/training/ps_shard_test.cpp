@@ -347,6 +347,22 @@ TEST_F(ps_shard_restart_test, a_killed_shard_resumes_every_answered_update_from_
   EXPECT_EQ(pull(restarted), pull(reference));
 }
 
+// A fence after a restart asks about batches whose pushes may be in the checkpoint (they left
+// the log with it): the checkpoint holds them, so none is handed out and applied twice.
+TEST_F(ps_shard_restart_test, a_restarted_shard_reports_the_batches_of_its_checkpoint_to_a_fence) {
+  auto [shard, a] = durable_shard_after(7);
+  kill(shard);
+  auto restarted = spawn_shard(durable_options(consistency::async, dir));
+  // Batches 0–5 are in the checkpoint, 6 in the log; 7 was never pushed.
+  EXPECT_EQ(fence(restarted, "a", a, {0, 5, 6, 7}), (std::vector<uint64_t>{0, 5, 6}));
+  // What the fence added survives the next checkpoint and restart too.
+  push_four(trainer(restarted).first, "a", 7);
+  push_four(trainer(restarted).first, "a", 8);
+  kill(restarted);
+  auto again = spawn_shard(durable_options(consistency::async, dir));
+  EXPECT_EQ(fence(again, "a", caf::actor{}, {0, 6, 8, 9}), (std::vector<uint64_t>{0, 6, 8}));
+}
+
 TEST_F(ps_shard_restart_test, a_restarted_sync_shard_keeps_its_members_and_clocks) {
   auto opt = durable_options(consistency::sync, dir);
   auto shard = spawn_shard(opt);

@@ -350,6 +350,7 @@ TEST(ps_checkpoint, round_trips_and_detects_corruption) {
   ck.t = 17;
   ck.clocks = {{"trainer-0", 9}, {"trainer-1", 8}};
   ck.members = {"trainer-0", "trainer-1"};
+  ck.applied["trainer-0"] = {dmlp::batch_ref{0, 41, 64}, dmlp::batch_ref{1, 2, 32}};
   auto bytes = encode_checkpoint(ck);
   ASSERT_TRUE(bytes);
   auto back = decode_checkpoint(*bytes);
@@ -360,6 +361,12 @@ TEST(ps_checkpoint, round_trips_and_detects_corruption) {
   EXPECT_EQ(back->values, ck.values);
   EXPECT_EQ(back->clocks, ck.clocks);
   EXPECT_EQ(back->members, ck.members);
+  ASSERT_EQ(back->applied.size(), 1u);
+  auto& applied = back->applied["trainer-0"];
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_EQ(applied[1].epoch, 1u);
+  EXPECT_EQ(applied[1].batch, 2u);
+  EXPECT_EQ(applied[1].samples, 32u);
   for (size_t pos : {size_t{3}, size_t{30}, bytes->size() - 1}) {
     auto bad = *bytes;
     bad[pos] ^= 0x40;

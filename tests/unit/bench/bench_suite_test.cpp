@@ -57,7 +57,9 @@ const std::map<std::string, std::string> canned_outputs{
      R"("rss_ratio":1.1,"one_worker_img_s_allreduce":1000.0,)"
      R"("two_workers_img_s_allreduce":1900.0,"scaling_allreduce":0.95,)"
      R"("vs_plain_allreduce":1.2,"one_worker_img_s_ps":1000.0,"two_workers_img_s_ps":1500.0,)"
-     R"("scaling_ps":0.75,"vs_plain_ps":0.94,"plain_2_threads_img_s":1600.0})"
+     R"("scaling_ps":0.75,"vs_plain_ps":0.94,"plain_2_threads_img_s":1600.0,)"
+     R"("pair_img_s_allreduce":2000.0,"scaling_vs_pair_allreduce":0.95,)"
+     R"("pair_img_s_ps":1900.0,"scaling_vs_pair_ps":0.79})"
      "\n"},
     {"allreduce", "2   373 KB  dmlp      2.000     2.500       0.19       0.19\n"
                   R"({"p2_373kb":{"ranks":2,"dmlp_ms":2.0,"gloo_ms":4.0,"dmlp_over_gloo":0.5,)"

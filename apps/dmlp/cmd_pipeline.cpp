@@ -13,7 +13,8 @@
 // A failed run names the failing step; running it again (or `resume RUN`) reuses every step
 // that finished (memoization, resume). With --seeds the cluster's scheduler admits the training
 // jobs and each job's trainers run on the nodes it granted (coordinator, master and shards stay
-// in this process, as do selection and serving).
+// in this process, as do selection and serving); --config names a node YAML whose tls: section
+// connects this process to a TLS cluster.
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -71,6 +72,7 @@ struct pipeline_flags {
   std::string cache_dir;
   std::vector<std::string> parameters;
   std::vector<std::string> seeds;
+  std::string config;
   std::string timeout = "24h";
   bool keep_serving = false;
   bool json = false;
@@ -90,14 +92,15 @@ sigset_t stop_signals() {
 /// Where the scheduler is: the embedded one in the tree, or the cluster's.
 pipeline::scheduler_resolver make_resolver(caf::actor_system& sys,
                                            const runtime::runtime_services& svc,
-                                           const std::vector<std::string>& seeds) {
+                                           const std::vector<std::string>& seeds,
+                                           const runtime::tls_options& tls) {
   if (seeds.empty())
     return [svc]() -> caf::expected<caf::actor> {
       if (auto s = svc.names->get(scheduler_path))
         return s;
       return caf::make_error(step_errc::unavailable, "the embedded scheduler is not running");
     };
-  auto client = std::make_shared<runtime::cluster_client>(sys, runtime::tls_options{});
+  auto client = std::make_shared<runtime::cluster_client>(sys, tls);
   auto mtx = std::make_shared<std::mutex>();
   return [client, mtx, seeds]() -> caf::expected<caf::actor> {
     std::lock_guard<std::mutex> guard{*mtx};
@@ -183,11 +186,17 @@ int execute(const pipeline_flags& flags, std::optional<workflow::workflow_spec> 
     auto signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   }
+  auto cluster_settings = runtime::load_client_options(flags.config);
+  if (!cluster_settings)
+    return fail("--config " + flags.config + ": " + describe(cluster_settings.error()));
+  auto tls = cluster_settings->tls;
+  if (tls.enabled && flags.seeds.empty())
+    return fail("--config: TLS settings apply to the nodes of --seeds; there are none");
   caf::actor_system_config cfg;
   if (flags.seeds.empty()) {
     runtime::configure_actor_system(cfg);
   } else {
-    runtime::configure_client_system(cfg, runtime::tls_options{});
+    runtime::configure_client_system(cfg, tls);
   }
   metadata::register_metadata_errors(cfg);
   workflow::register_workflow_errors(cfg);
@@ -231,8 +240,9 @@ int execute(const pipeline_flags& flags, std::optional<workflow::workflow_spec> 
       std::make_shared<pipeline::serving_host>(sys, (run_dir / "serving").string(), svc);
   context->cache_dir = flags.cache_dir;
   context->seeds = flags.seeds;
+  context->tls = tls;
   context->admit =
-      pipeline::scheduler_admission(sys, make_resolver(sys, svc, flags.seeds), *timeout);
+      pipeline::scheduler_admission(sys, make_resolver(sys, svc, flags.seeds, tls), *timeout);
   auto registry = std::make_shared<workflow::step_registry>();
   workflow::register_builtin_steps(*registry);
   pipeline::register_pipeline_steps(*registry, context);
@@ -332,6 +342,8 @@ void add_pipeline_command(CLI::App& app, command_context& ctx) {
                     "host:port of cluster nodes: the cluster's scheduler admits the jobs and "
                     "their trainers run on the granted nodes")
         ->delimiter(',');
+    sub->add_option("--config", flags->config,
+                    "with --seeds: node YAML whose tls: section to connect with");
     sub->add_option("--timeout", flags->timeout, "Give up after this long (default 24h)");
     sub->add_flag("--keep-serving", flags->keep_serving,
                   "After the run, keep serving until SIGINT/SIGTERM");

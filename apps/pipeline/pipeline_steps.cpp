@@ -419,6 +419,7 @@ caf::expected<step_reply> train_model(const pipeline_context& ctx, const step_re
     lease = std::move(granted->lease);
     if (!ctx.seeds.empty()) {
       t.job.seeds = ctx.seeds;
+      t.job.tls = ctx.tls;
       t.job.nodes = std::move(granted->trainer_nodes);
     }
   }

@@ -22,6 +22,7 @@
 #include "actors/workflow/step_registry.hpp"
 #include "apps/pipeline/progress_board.hpp"
 #include "apps/pipeline/serving_host.hpp"
+#include "runtime/cluster/node_options.hpp"
 
 namespace dmlp::pipeline {
 
@@ -50,6 +51,8 @@ struct pipeline_context {
   /// Node agents of the cluster whose nodes run the trainers (on the nodes the scheduler
   /// granted); empty: trainers run in this process.
   std::vector<std::string> seeds;
+  /// How this process connects to those nodes (a TLS cluster's client certificate).
+  runtime::tls_options tls;
   /// Root of the ingest disk cache; empty: ingest's default.
   std::string cache_dir;
   /// The submitting user and group (scheduler fair share).

@@ -29,6 +29,26 @@
 
 namespace dmlp::testing {
 
+/// Certificates of a dev CA for each of the space-separated `names` in `dir`; returns `dir`.
+inline std::string dev_certs(const std::string& dir, const std::string& names) {
+  const char* src = std::getenv("DMLP_SOURCE_DIR");
+  auto cmd = std::string{src ? src : "."} + "/scripts/gen-dev-certs.sh " + dir + " " + names +
+             " > /dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  return dir;
+}
+
+/// A config's tls: section with the certificate of `name` from dev_certs(`dir`, ...).
+inline std::string tls_yaml(const std::string& dir, const std::string& name) {
+  return "tls:\n  enabled: true\n  ca: " + dir + "/ca.pem\n  certificate: " + dir + "/" + name +
+         ".pem\n  key: " + dir + "/" + name + ".key\n";
+}
+
+/// The client side of dev_certs(`dir`, "... client").
+inline runtime::tls_options client_tls(const std::string& dir) {
+  return runtime::tls_options{true, dir + "/ca.pem", dir + "/client.pem", dir + "/client.key", ""};
+}
+
 /// A local cluster owned by a test.
 class cluster_harness {
 public:
@@ -86,6 +106,25 @@ public:
     write();
     launch_all();
   }
+
+  /// A cluster of `nodes` nodes that talk TLS (dev certificates of one CA for every node and a
+  /// client), written and launched; client_yaml() holds the client's tls: section.
+  static std::unique_ptr<cluster_harness> start_tls(uint32_t nodes, uint32_t port_slot) {
+    auto certs = dev_certs("/tmp/dmlp-cluster-test-" + std::to_string(getpid()) + "-" +
+                               std::to_string(port_slot) + "-certs",
+                           "client head" + worker_names(nodes));
+    auto h = std::make_unique<cluster_harness>(nodes, 0, port_slot, client_tls(certs));
+    h->write();
+    for (auto& n : h->nodes_)
+      h->append_config(n.name, tls_yaml(certs, n.name));
+    h->launch_all();
+    h->client_yaml_ = certs + "/client.yaml";
+    std::ofstream{h->client_yaml_} << tls_yaml(certs, "client");
+    return h;
+  }
+
+  /// start_tls(): a YAML with the client's tls: section (`--config` of the CLI).
+  const std::string& client_yaml() const { return client_yaml_; }
 
   /// The directory of configs and logs.
   std::string dir() const {
@@ -213,7 +252,16 @@ public:
   }
 
 private:
+  // " worker-1 … worker-(nodes − 1)": the names write_local_cluster gives the workers.
+  static std::string worker_names(uint32_t nodes) {
+    std::string names;
+    for (uint32_t i = 1; i < nodes; ++i)
+      names += " worker-" + std::to_string(i);
+    return names;
+  }
+
   std::string binary_;
+  std::string client_yaml_;
   runtime::local_cluster_options opts_;
   std::vector<runtime::local_node> nodes_;
   caf::actor_system_config cfg_;
@@ -221,25 +269,5 @@ private:
   std::unique_ptr<runtime::cluster_client> client_;
   std::map<std::string, std::pair<int, caf::actor>> agents_;
 };
-
-/// Certificates of a dev CA for each of the space-separated `names` in `dir`; returns `dir`.
-inline std::string dev_certs(const std::string& dir, const std::string& names) {
-  const char* src = std::getenv("DMLP_SOURCE_DIR");
-  auto cmd = std::string{src ? src : "."} + "/scripts/gen-dev-certs.sh " + dir + " " + names +
-             " > /dev/null";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  return dir;
-}
-
-/// A config's tls: section with the certificate of `name` from dev_certs(`dir`, ...).
-inline std::string tls_yaml(const std::string& dir, const std::string& name) {
-  return "tls:\n  enabled: true\n  ca: " + dir + "/ca.pem\n  certificate: " + dir + "/" + name +
-         ".pem\n  key: " + dir + "/" + name + ".key\n";
-}
-
-/// The client side of dev_certs(`dir`, "... client").
-inline runtime::tls_options client_tls(const std::string& dir) {
-  return runtime::tls_options{true, dir + "/ca.pem", dir + "/client.pem", dir + "/client.key", ""};
-}
 
 } // namespace dmlp::testing

@@ -95,20 +95,15 @@ TEST(training_node_chaos, cli_trains_on_cluster_nodes) {
 }
 
 TEST(training_node_chaos, cli_trains_on_a_tls_cluster) {
-  cluster_harness probe{1, 0, 4};
-  auto certs = dmlp::testing::dev_certs(probe.options().dir + "-certs", "head worker-1 client");
-  cluster_harness cluster{2, 0, 4, dmlp::testing::client_tls(certs)};
-  cluster.write();
-  cluster.append_config("head", dmlp::testing::tls_yaml(certs, "head"));
-  cluster.append_config("worker-1", dmlp::testing::tls_yaml(certs, "worker-1"));
-  cluster.launch_all();
-  auto client_yaml = certs + "/client.yaml";
-  std::ofstream{client_yaml} << dmlp::testing::tls_yaml(certs, "client");
+  auto tls = cluster_harness::start_tls(2, 4);
+  auto& cluster = *tls;
+  auto certs = cluster.client_yaml().substr(0, cluster.client_yaml().rfind('/'));
   auto train = dmlp::testing::build_binary("dmlp") +
                " train --model cnn --strategy allreduce --workers 2 --epochs 1" +
                " --train-samples 2048 --test-samples 500 --placement any --seeds " +
                cluster.node("head").address;
-  auto result = dmlp::testing::run_shell(train + " --config " + client_yaml + " --json 2>&1");
+  auto result =
+      dmlp::testing::run_shell(train + " --config " + cluster.client_yaml() + " --json 2>&1");
   ASSERT_EQ(result.code, 0) << result.out << "; logs in " << cluster.dir();
   auto j = dmlp::testing::last_json_line(result.out);
   ASSERT_TRUE(j.is_object()) << result.out;

@@ -42,6 +42,10 @@ uint32_t crc32_of(const uint8_t* data, size_t size) {
   return static_cast<uint32_t>(crc);
 }
 
+uint64_t checked_body_length(const uint8_t* header) {
+  return get_le<uint64_t>(header + 12);
+}
+
 std::vector<uint8_t> frame_checked(const file_magic& magic, uint32_t version,
                                    const std::vector<uint8_t>& body) {
   std::vector<uint8_t> out;
@@ -68,7 +72,7 @@ caf::expected<std::vector<uint8_t>> unframe_checked(const file_magic& magic, uin
     return caf::make_error(codec_errc::unsupported_version,
                            "format version " + std::to_string(found_version) +
                                ", this build reads " + std::to_string(version));
-  auto length = get_le<uint64_t>(file.data() + 12);
+  auto length = checked_body_length(file.data());
   auto expected_crc = get_le<uint32_t>(file.data() + 20);
   if (length > max_body)
     return caf::make_error(codec_errc::oversized,

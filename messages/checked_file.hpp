@@ -23,6 +23,10 @@ file_magic make_magic(const char (&text)[9]);
 /// Size of the header that precedes every body.
 constexpr size_t checked_file_header_size = 8 + 4 + 8 + 4;
 
+/// The body length the header at `header` (checked_file_header_size bytes) announces, not yet
+/// checked against anything: for readers of concatenated frames (runtime/record_log).
+uint64_t checked_body_length(const uint8_t* header);
+
 /// Returns header + body.
 std::vector<uint8_t> frame_checked(const file_magic& magic, uint32_t version,
                                    const std::vector<uint8_t>& body);

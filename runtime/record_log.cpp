@@ -20,14 +20,6 @@ caf::error io_error(const std::string& what, const std::string& path) {
   return caf::make_error(runtime_errc::io_failure, what + " " + path + ": " + std::strerror(errno));
 }
 
-uint64_t body_length(const uint8_t* header) {
-  // The header's length field: 8 bytes little-endian after the magic and the version.
-  uint64_t length = 0;
-  for (size_t i = 0; i < 8; ++i)
-    length |= static_cast<uint64_t>(header[12 + i]) << (8 * i);
-  return length;
-}
-
 } // namespace
 
 caf::expected<record_log> record_log::open(std::string path, file_magic magic, uint32_t version) {
@@ -97,7 +89,7 @@ caf::expected<log_records> read_records(const std::string& path, const file_magi
       out.damage = "a torn record header at byte " + std::to_string(at);
       break;
     }
-    auto length = body_length(file->data() + at);
+    auto length = checked_body_length(file->data() + at);
     if (length > left - checked_file_header_size) {
       out.damage = "a torn record at byte " + std::to_string(at) + " (" + std::to_string(left) +
                    " of " + std::to_string(checked_file_header_size + length) + " bytes)";

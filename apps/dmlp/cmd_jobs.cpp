@@ -3,6 +3,8 @@
 //   build/bin/dmlp jobs submit configs/jobs/train-small.yaml [--seeds 127.0.0.1:7100] [--json]
 //   build/bin/dmlp jobs list --seeds 127.0.0.1:7100 [--json]
 //   build/bin/dmlp jobs cancel ID --seeds 127.0.0.1:7100 [--json]
+// With --seeds, --config NODE.yaml gives the node YAML whose tls: section this client connects
+// with (a TLS cluster); an owner-run job's trainers connect with it too.
 // Without --seeds, `submit` starts an embedded scheduler in this process (one node: this
 // machine's cores and memory) and runs the job. With --seeds it talks to the cluster's
 // scheduler, which the head node (the dmlp-node started without seeds) hosts under the name
@@ -35,6 +37,7 @@
 #include "messages/type_ids.hpp"
 #include "runtime/cluster/cluster_client.hpp"
 #include "runtime/cluster/cluster_errors.hpp"
+#include "runtime/cluster/node_options.hpp"
 #include "runtime/cluster/node_system.hpp"
 #include "runtime/config.hpp"
 #include "runtime/errors.hpp"
@@ -175,15 +178,16 @@ std::string placements_text(const std::vector<scheduler::placement>& placements)
   return text.empty() ? "-" : text;
 }
 
-// The actor system of one command (a node client when talking to a cluster), with the
-// scheduler's errors; the config outlives the system.
+// The actor system of one command, with the scheduler's errors: a node client of the cluster
+// that `node` describes (its tls: section) when given, local otherwise. The config outlives
+// the system.
 struct command_system {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
 
-  explicit command_system(bool networked) {
-    if (networked)
-      runtime::configure_node_system(cfg, runtime::node_options{});
+  explicit command_system(const runtime::node_options* node) {
+    if (node)
+      runtime::configure_node_system(cfg, *node);
     else
       runtime::configure_actor_system(cfg, runtime::scheduler_kind::threaded);
     scheduler::register_scheduler_errors(cfg);
@@ -193,11 +197,12 @@ struct command_system {
 };
 
 // The cluster's scheduler, resolved through the first reachable of `seeds`.
-caf::expected<caf::actor> cluster_scheduler(caf::actor_system& sys, const std::string& seeds) {
+caf::expected<caf::actor> cluster_scheduler(caf::actor_system& sys, const std::string& seeds,
+                                            const runtime::tls_options& tls) {
   if (seeds.empty())
     return caf::make_error(runtime::cluster_errc::invalid_argument,
                            "needs --seeds (the cluster whose scheduler to ask)");
-  runtime::cluster_client client{sys, {}, 3s};
+  runtime::cluster_client client{sys, tls, 3s};
   auto agent = client.connect_any(split_seeds(seeds));
   if (!agent)
     return caf::make_error(runtime::cluster_errc::unreachable,
@@ -265,9 +270,10 @@ std::string state_dir_of(const training::job_options& job, const std::string& id
 // finished. A preemption that arrives before the training runs is answered at once; one that
 // arrives while it runs stops it at a step boundary, is answered once the state is saved, and
 // the training resumes from that state at the next grant. A cancel stops the training too.
-// With `seeds` (a cluster), each run's trainers are placed on the nodes of its grant.
+// With `seeds` (a cluster), each run's trainers are placed on the nodes of its grant and
+// connect with `tls`.
 int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, bool json,
-              const std::vector<std::string>& seeds = {}) {
+              const std::vector<std::string>& seeds = {}, const runtime::tls_options& tls = {}) {
   caf::scoped_actor self{sys};
   std::string id;
   caf::error failure;
@@ -304,6 +310,7 @@ int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, b
           auto granted = job;
           if (!seeds.empty()) {
             granted.seeds = seeds;
+            granted.tls = tls;
             for (const auto& p : placements)
               if (p.role == "trainer")
                 granted.nodes.push_back(p.node);
@@ -396,15 +403,33 @@ int run_owned(caf::actor_system& sys, const caf::actor& sched, job_file& file, b
   return 0;
 }
 
-int jobs_submit(const std::string& path, const std::string& seeds, bool json) {
+// The client settings of `config` (a node YAML; plaintext defaults when empty), which only a
+// command that talks to a cluster (--seeds) can use; errors are about --config.
+caf::expected<runtime::node_options> client_options(const std::string& config,
+                                                    const std::string& seeds) {
+  if (!config.empty() && seeds.empty())
+    return caf::make_error(runtime::cluster_errc::invalid_argument,
+                           "needs --seeds (the cluster it connects to)");
+  return runtime::load_client_options(config);
+}
+
+std::string config_failure(const std::string& config, const caf::error& err) {
+  return "--config " + config + ": " + describe(err);
+}
+
+int jobs_submit(const std::string& path, const std::string& seeds, const std::string& config,
+                bool json) {
   auto file = read_job_file(path);
   if (!file)
     return fail("submit", describe(file.error()));
+  auto options = client_options(config, seeds);
+  if (!options)
+    return fail("submit", config_failure(config, options.error()));
   if (seeds.empty()) {
     if (!file->training)
       return fail("submit", path + ": a job without a training section needs --seeds (its "
                                    "roles are spawned on the cluster's nodes)");
-    command_system cs{false};
+    command_system cs{nullptr};
     auto& sys = cs.sys;
     scheduler::scheduler_config config;
     config.nodes = {scheduler::embedded_node("local", this_machine())};
@@ -413,13 +438,13 @@ int jobs_submit(const std::string& path, const std::string& seeds, bool json) {
     caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
     return rc;
   }
-  command_system cs{true};
+  command_system cs{&*options};
   auto& sys = cs.sys;
-  auto sched = cluster_scheduler(*sys, seeds);
+  auto sched = cluster_scheduler(*sys, seeds, options->tls);
   if (!sched)
     return fail("submit", describe(sched.error()));
   if (file->training)
-    return run_owned(*sys, *sched, *file, json, split_seeds(seeds));
+    return run_owned(*sys, *sched, *file, json, split_seeds(seeds), options->tls);
   caf::scoped_actor self{*sys};
   int rc = 0;
   self->request(*sched, 10s, sched_submit_atom::value,
@@ -434,10 +459,13 @@ int jobs_submit(const std::string& path, const std::string& seeds, bool json) {
   return rc;
 }
 
-int jobs_list(const std::string& seeds, bool json) {
-  command_system cs{true};
+int jobs_list(const std::string& seeds, const std::string& config, bool json) {
+  auto options = client_options(config, seeds);
+  if (!options)
+    return fail("list", config_failure(config, options.error()));
+  command_system cs{&*options};
   auto& sys = cs.sys;
-  auto sched = cluster_scheduler(*sys, seeds);
+  auto sched = cluster_scheduler(*sys, seeds, options->tls);
   if (!sched)
     return fail("list", describe(sched.error()));
   caf::scoped_actor self{*sys};
@@ -469,10 +497,14 @@ int jobs_list(const std::string& seeds, bool json) {
   return rc;
 }
 
-int jobs_cancel(const std::string& id, const std::string& seeds, bool json) {
-  command_system cs{true};
+int jobs_cancel(const std::string& id, const std::string& seeds, const std::string& config,
+                bool json) {
+  auto options = client_options(config, seeds);
+  if (!options)
+    return fail("cancel", config_failure(config, options.error()));
+  command_system cs{&*options};
   auto& sys = cs.sys;
-  auto sched = cluster_scheduler(*sys, seeds);
+  auto sched = cluster_scheduler(*sys, seeds, options->tls);
   if (!sched)
     return fail("cancel", describe(sched.error()));
   caf::scoped_actor self{*sys};
@@ -498,26 +530,35 @@ void add_jobs_command(CLI::App& app, command_context& ctx) {
   auto json = std::make_shared<bool>(false);
   auto file = std::make_shared<std::string>();
   auto id = std::make_shared<std::string>();
+  auto config = std::make_shared<std::string>();
 
   auto submit = cmd->add_subcommand("submit", "submit a job file (without --seeds: run it here)");
   submit->add_option("FILE", *file, "job YAML")->required();
   submit->add_option("--seeds", *seeds,
                      "host:port,... of the cluster (its head hosts the "
                      "scheduler)");
+  submit->add_option("--config", *config,
+                     "with --seeds: node YAML whose tls: section to connect with");
   submit->add_flag("--json", *json, "print a JSON object as the last line");
-  submit->callback(
-      [&ctx, file, seeds, json] { ctx.exit_code = jobs_submit(*file, *seeds, *json); });
+  submit->callback([&ctx, file, seeds, config, json] {
+    ctx.exit_code = jobs_submit(*file, *seeds, *config, *json);
+  });
 
   auto list = cmd->add_subcommand("list", "the scheduler's jobs with each pending job's reason");
   list->add_option("--seeds", *seeds, "host:port,... of the cluster");
+  list->add_option("--config", *config, "node YAML whose tls: section to connect with");
   list->add_flag("--json", *json, "print a JSON object as the last line");
-  list->callback([&ctx, seeds, json] { ctx.exit_code = jobs_list(*seeds, *json); });
+  list->callback(
+      [&ctx, seeds, config, json] { ctx.exit_code = jobs_list(*seeds, *config, *json); });
 
   auto cancel = cmd->add_subcommand("cancel", "cancel a job");
   cancel->add_option("ID", *id, "job id")->required();
   cancel->add_option("--seeds", *seeds, "host:port,... of the cluster");
+  cancel->add_option("--config", *config, "node YAML whose tls: section to connect with");
   cancel->add_flag("--json", *json, "print a JSON object as the last line");
-  cancel->callback([&ctx, id, seeds, json] { ctx.exit_code = jobs_cancel(*id, *seeds, *json); });
+  cancel->callback([&ctx, id, seeds, config, json] {
+    ctx.exit_code = jobs_cancel(*id, *seeds, *config, *json);
+  });
 }
 
 } // namespace dmlp::cli

@@ -5,7 +5,8 @@
 // low job stops at a step boundary, checkpoints and is requeued (preemptions 1), the high job
 // runs and finishes, and the low job resumes from its checkpoint and finishes, each having
 // trained every sample of every epoch exactly once. The test synchronises on the low job's
-// progress line ("training (step N)") and on process exits, never on fixed sleeps.
+// progress line ("training (step N)") and on process exits, never on fixed sleeps. A second
+// test runs the CLI against a TLS cluster.
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -46,17 +47,22 @@ std::string job_yaml(const std::string& id, int priority, double cpus, uint64_t 
   return y.str();
 }
 
+// Whether the head hosts the scheduler within 15 s.
+bool scheduler_up(cluster_harness& h) {
+  return cluster_harness::wait_for(
+      [&] {
+        auto agent = h.agent_of("head");
+        return agent && h.client().resolve(*agent, "scheduler");
+      },
+      ms{15000});
+}
+
 } // namespace
 
 TEST(scheduler_training, a_high_priority_training_job_preempts_a_running_one) {
   cluster_harness h{3, 0, 9};
   h.start();
-  ASSERT_TRUE(cluster_harness::wait_for(
-      [&] {
-        auto agent = h.agent_of("head");
-        return agent && h.client().resolve(*agent, "scheduler");
-      },
-      ms{15000}));
+  ASSERT_TRUE(scheduler_up(h));
   double cpus = h.member("head", "worker-1").cpus;
   ASSERT_GT(cpus, 0);
   auto dir = h.dir();
@@ -110,4 +116,52 @@ TEST(scheduler_training, a_high_priority_training_job_preempts_a_running_one) {
   // preemption) and the high job's pair once; none on the head.
   EXPECT_EQ(h.role_starts("worker-1", "trainer") + h.role_starts("worker-2", "trainer"), 6u);
   EXPECT_EQ(h.role_starts("head", "trainer"), 0u);
+}
+
+// `dmlp jobs` on a TLS cluster: with --config (the client's tls: section) it submits an
+// owner-run training job whose trainers connect over TLS too, lists it and reaches the
+// scheduler for a cancel; without --config the client cannot reach the cluster.
+TEST(scheduler_training, jobs_with_config_talk_to_a_tls_cluster) {
+  auto cluster = cluster_harness::start_tls(2, 8);
+  auto& h = *cluster;
+  ASSERT_TRUE(scheduler_up(h));
+  double cpus = h.member("head", "worker-1").cpus;
+  ASSERT_GT(cpus, 0);
+  auto file = h.dir() + "/tls.yaml";
+  std::ofstream{file} << job_yaml("tls", 0, cpus / 2, 1024);
+  auto jobs = build_binary("dmlp") + " jobs ";
+  auto seeds = " --seeds " + h.node("head").address;
+  auto config = " --config " + h.client_yaml();
+
+  auto submitted = run_shell(
+      jobs + "submit " + file + seeds + config + " --json 2>" + h.dir() + "/tls.err", false);
+  ASSERT_EQ(submitted.code, 0) << submitted.out << read_text(h.dir() + "/tls.err");
+  auto result = last_json_line(submitted.out);
+  ASSERT_TRUE(result.is_object()) << submitted.out;
+  EXPECT_EQ(result["state"], "finished");
+  EXPECT_EQ(result["samples_trained"], 2 * 1024);
+  EXPECT_EQ(h.role_starts("worker-1", "trainer"), 2u);
+  EXPECT_EQ(h.role_starts("head", "trainer"), 0u);
+
+  auto listed = run_shell(jobs + "list" + seeds + config + " --json", false);
+  ASSERT_EQ(listed.code, 0) << listed.out;
+  auto list = last_json_line(listed.out);
+  ASSERT_TRUE(list.is_object()) << listed.out;
+  ASSERT_EQ(list["jobs"].size(), 1u) << listed.out;
+  EXPECT_EQ(list["jobs"][0]["id"], "tls");
+  EXPECT_EQ(list["jobs"][0]["state"], "finished");
+
+  auto cancelled = run_shell(jobs + "cancel nope" + seeds + config);
+  EXPECT_EQ(cancelled.code, 1);
+  EXPECT_NE(cancelled.out.find("no job nope"), std::string::npos) << cancelled.out;
+
+  auto plaintext = run_shell(jobs + "list" + seeds);
+  EXPECT_EQ(plaintext.code, 1);
+  EXPECT_NE(plaintext.out.find("no node reachable"), std::string::npos) << plaintext.out;
+  auto without_seeds = run_shell(jobs + "submit " + file + config);
+  EXPECT_EQ(without_seeds.code, 1);
+  EXPECT_NE(without_seeds.out.find("needs --seeds"), std::string::npos) << without_seeds.out;
+  auto missing = run_shell(jobs + "list" + seeds + " --config " + h.dir() + "/absent.yaml");
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.out.find("absent.yaml"), std::string::npos) << missing.out;
 }

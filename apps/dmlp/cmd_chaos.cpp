@@ -1,6 +1,7 @@
 // `dmlp chaos kill|node`: faults for a running cluster.
 //   dmlp chaos kill --seeds 127.0.0.1:7100 --actor head/workload-keeper/workload/driver
 //   dmlp chaos kill --seeds 127.0.0.1:7100 --random [--role squarer] [--reason kill]
+//                   [--config NODE.yaml]   (its tls: section, for a TLS cluster)
 //   dmlp chaos node --dir .dmlp-cluster --node worker-2 (--kill | --stop | --cont | --restart)
 // `kill` walks the supervision trees registered as "tree/<path>" (every node's root, the
 // workload subtree where it runs) with the fault injector (runtime/fault_injector.hpp); --role
@@ -21,6 +22,7 @@
 #include "messages/type_ids.hpp"
 #include "runtime/cluster/cluster_client.hpp"
 #include "runtime/cluster/local_cluster.hpp"
+#include "runtime/cluster/node_options.hpp"
 #include "runtime/cluster/node_system.hpp"
 #include "runtime/fault_injector.hpp"
 
@@ -34,6 +36,7 @@ struct kill_flags {
   bool random = false;
   std::string role;
   std::string reason = "kill";
+  std::string config;
   uint64_t seed = 0;
   bool json = false;
 };
@@ -49,10 +52,13 @@ int chaos_kill(const kill_flags& f) {
   auto reason = runtime::parse_exit_reason(f.reason);
   if (!reason)
     return fail("kill", "--reason: expected kill, shutdown, error or normal");
+  auto options = runtime::load_client_options(f.config);
+  if (!options)
+    return fail("kill", "--config " + f.config + ": " + describe(options.error()));
   caf::actor_system_config cfg;
-  runtime::configure_client_system(cfg, {});
+  runtime::configure_client_system(cfg, options->tls);
   caf::actor_system sys{cfg};
-  runtime::cluster_client client{sys, {}, std::chrono::seconds{3}};
+  runtime::cluster_client client{sys, options->tls, std::chrono::seconds{3}};
   std::vector<std::string> seeds;
   std::stringstream list{f.seeds};
   for (std::string s; std::getline(list, s, ',');)
@@ -163,6 +169,7 @@ void add_chaos_command(CLI::App& app, command_context& ctx) {
   kill_cmd->add_option("--role", kf->role, "with --random: only role actors of this role");
   kill_cmd->add_option("--reason", kf->reason, "kill (default), shutdown, error or normal");
   kill_cmd->add_option("--seed", kf->seed, "random seed (default: random)");
+  kill_cmd->add_option("--config", kf->config, "node YAML whose tls: section to connect with");
   kill_cmd->add_flag("--json", kf->json, "print one JSON object last");
   kill_cmd->callback([&ctx, kf] { ctx.exit_code = chaos_kill(*kf); });
 

@@ -108,12 +108,14 @@ public:
   }
 
   /// A cluster of `nodes` nodes that talk TLS (dev certificates of one CA for every node and a
-  /// client), written and launched; client_yaml() holds the client's tls: section.
-  static std::unique_ptr<cluster_harness> start_tls(uint32_t nodes, uint32_t port_slot) {
+  /// client), written and launched, with `replicas` squarers in the workload; client_yaml()
+  /// holds the client's tls: section.
+  static std::unique_ptr<cluster_harness> start_tls(uint32_t nodes, uint32_t port_slot,
+                                                    uint32_t replicas = 0) {
     auto certs = dev_certs("/tmp/dmlp-cluster-test-" + std::to_string(getpid()) + "-" +
                                std::to_string(port_slot) + "-certs",
                            "client head" + worker_names(nodes));
-    auto h = std::make_unique<cluster_harness>(nodes, 0, port_slot, client_tls(certs));
+    auto h = std::make_unique<cluster_harness>(nodes, replicas, port_slot, client_tls(certs));
     h->write();
     for (auto& n : h->nodes_)
       h->append_config(n.name, tls_yaml(certs, n.name));

@@ -1,11 +1,13 @@
 // Cluster security with real dmlp-node processes: a node with a wrong join token is refused
 // (and the refusal logged), a TLS cluster forms with certificates of its CA, and a node whose
 // certificate another CA signed never gets in, while the legitimate TLS connections stay up
-// through its refused handshakes; bad certificate files are refused at start.
+// through its refused handshakes; bad certificate files are refused at start; `dmlp chaos
+// kill --config` kills a role actor of a TLS cluster, which its supervisor starts again.
 #include <gtest/gtest.h>
 
 #include "runtime/cluster/cluster_errors.hpp"
 #include "tests/chaos/cluster/cluster_harness.hpp"
+#include "tests/support/shell.hpp"
 
 using namespace dmlp;
 using namespace dmlp::testing;
@@ -123,4 +125,30 @@ TEST(cluster_security, bad_certificate_files_are_refused_before_start) {
   EXPECT_FALSE(runtime::validate_tls_files(tls));
   tls.ca = certs + "/head.key";
   EXPECT_TRUE(runtime::validate_tls_files(tls)) << "a key file accepted as CA";
+}
+
+TEST(cluster_security, chaos_kill_with_config_reaches_a_tls_cluster) {
+  auto cluster = cluster_harness::start_tls(2, 8, 2);
+  auto& h = *cluster;
+  auto squarer_starts = [&] {
+    return h.role_starts("head", "squarer") + h.role_starts("worker-1", "squarer");
+  };
+  ASSERT_TRUE(cluster_harness::wait_for([&] { return squarer_starts() >= 2; }, ms{15000}))
+      << "no squarers started; logs in " << h.dir();
+  auto before = squarer_starts();
+  auto chaos = build_binary("dmlp") + " chaos kill --seeds " + h.node("head").address +
+               " --random --role squarer --seed 3";
+
+  auto plaintext = run_shell(chaos);
+  EXPECT_EQ(plaintext.code, 1) << plaintext.out;
+  auto killed = run_shell(chaos + " --config " + h.client_yaml() + " --json", false);
+  ASSERT_EQ(killed.code, 0) << killed.out;
+  auto result = last_json_line(killed.out);
+  ASSERT_TRUE(result.is_object()) << killed.out;
+  EXPECT_NE(result["killed"].get<std::string>().find("squarer"), std::string::npos) << killed.out;
+  EXPECT_EQ(result["reason"], "kill");
+  // Its supervisor starts it again, over the same TLS connections.
+  EXPECT_TRUE(cluster_harness::wait_for([&] { return squarer_starts() >= before + 1; }, ms{15000}))
+      << "killed squarer not restarted; logs in " << h.dir();
+  EXPECT_EQ(h.up_count("head"), 2u);
 }

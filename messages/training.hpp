@@ -209,13 +209,17 @@ struct train_progress {
   bool finished = false;
   /// allreduce: steps aborted because a member was lost mid-step (their work is redone).
   uint64_t aborted_steps = 0;
+  /// ps: batches of lost trainers that some shards applied and others never received (a
+  /// node killed while its push was on the wire); they count as trained, and their gradient
+  /// is missing on the shards that did not get it.
+  uint64_t partial_pushes = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, train_progress& x) {
   return f(caf::meta::type_name("train_progress"), x.steps, x.epoch, x.loss, x.samples, x.workers,
            x.ledger_samples, x.epochs_done, x.compute_ns, x.comm_ns, x.wait_ns, x.max_staleness,
-           x.finished, x.aborted_steps);
+           x.finished, x.aborted_steps, x.partial_pushes);
 }
 
 } // namespace dmlp

@@ -435,14 +435,14 @@ ingest_fenced trained_of(const master_state& st, const std::vector<batch_ref>& o
 // Asks shard `i` which of `f`'s batches it applied, and fences the incarnation there. A shard
 // that cannot answer is being restarted; it is asked again with the next member re-send until
 // `give_up_at`, since its new instance answers from its checkpoint and update log. `answered`
-// gets the shard's reply, or an empty one after giving up.
+// gets the shard's reply, or nullopt after giving up.
 void ask_shard_fence(master_actor* self, size_t i, ingest_fence f,
                      std::chrono::steady_clock::time_point give_up_at,
-                     std::function<void(const ingest_fenced&)> answered) {
+                     std::function<void(const std::optional<ingest_fenced>&)> answered) {
   auto& st = self->state;
   auto retry = [self, i, f, give_up_at, answered] {
     if (std::chrono::steady_clock::now() >= give_up_at) {
-      answered(ingest_fenced{});
+      answered(std::nullopt);
       return;
     }
     self->state.fence_retries.emplace_back(
@@ -464,9 +464,10 @@ void ask_shard_fence(master_actor* self, size_t i, ingest_fence f,
 //              batch is in the model only if a step committed it.
 //   ps         every shard refuses its pushes from now on and reports the batches it applied;
 //              a batch applied by any shard counts as trained (a push lost to some shards only,
-//              with a killed node, is not repeated on the others). Batches it never reported
-//              are counted here, once. A shard being restarted is asked once it is back, and
-//              every later shard instance is told to refuse the incarnation too.
+//              with a killed node, is not repeated on the others; it is counted and logged as
+//              a partial push). Batches it never reported are counted here, once. A shard being
+//              restarted is asked once it is back, and every later shard instance is told to
+//              refuse the incarnation too.
 void fence(master_actor* self, ingest_fence f, caf::response_promise rp) {
   auto& st = self->state;
   if (st.opt.kind == strategy::allreduce) {
@@ -477,16 +478,29 @@ void fence(master_actor* self, ingest_fence f, caf::response_promise rp) {
   }
   if (f.handle)
     st.fences.push_back(ingest_fence{f.trainer, f.handle, {}});
-  auto applied = std::make_shared<std::set<std::pair<uint64_t, uint64_t>>>();
-  auto done = [self, f, rp, applied]() mutable {
+  // Per batch, how many of the shards that answered applied it.
+  auto applied = std::make_shared<std::map<std::pair<uint64_t, uint64_t>, size_t>>();
+  auto answering = std::make_shared<size_t>(0);
+  auto done = [self, f, rp, applied, answering]() mutable {
     auto& st = self->state;
     bool counted = false;
-    for (auto& b : f.outstanding)
-      if (applied->count({b.epoch, b.batch}) > 0 && st.trained.insert({b.epoch, b.batch}).second) {
+    for (auto& b : f.outstanding) {
+      auto found = applied->find({b.epoch, b.batch});
+      if (found == applied->end())
+        continue;
+      if (found->second < *answering) {
+        ++st.progress.partial_pushes;
+        counted = true;
+        st.log.warn("batch {} of epoch {} from lost trainer {} reached {} of {} answering shards: "
+                    "it counts as trained, its gradient is missing on the others",
+                    b.batch, b.epoch, f.trainer, found->second, *answering);
+      }
+      if (st.trained.insert({b.epoch, b.batch}).second) {
         ++st.progress.steps;
         st.progress.samples += b.samples;
         counted = true;
       }
+    }
     if (counted) {
       save_snapshot(self);
       publish(self);
@@ -500,12 +514,17 @@ void fence(master_actor* self, ingest_fence f, caf::response_promise rp) {
   }
   auto give_up_at = std::chrono::steady_clock::now() + fence_shard_patience;
   for (size_t i = 0; i < st.opt.shard_paths.size(); ++i)
-    ask_shard_fence(self, i, f, give_up_at, [applied, left, done](const ingest_fenced& r) mutable {
-      for (auto& b : r.trained)
-        applied->insert({b.epoch, b.batch});
-      if (--*left == 0)
-        done();
-    });
+    ask_shard_fence(
+        self, i, f, give_up_at,
+        [applied, answering, left, done](const std::optional<ingest_fenced>& r) mutable {
+          if (r) {
+            ++*answering;
+            for (auto& b : r->trained)
+              ++(*applied)[{b.epoch, b.batch}];
+          }
+          if (--*left == 0)
+            done();
+        });
 }
 
 caf::error stopped_error(const master_state& st) {
@@ -793,15 +812,22 @@ caf::expected<std::vector<uint8_t>> encode_master_snapshot(const job_master_snap
 
 caf::expected<job_master_snapshot> decode_master_snapshot(const std::vector<uint8_t>& bytes) {
   std::vector<char> buffer{bytes.begin(), bytes.end()};
+  // The version first: another layout would not decode, or decode into nonsense.
+  uint16_t version = 0;
+  caf::binary_deserializer head{nullptr, buffer};
+  if (auto err = head(version))
+    return caf::make_error(training_errc::bad_checkpoint,
+                           "the job master's snapshot does not decode");
+  if (version != job_master_snapshot{}.format_version)
+    return caf::make_error(training_errc::bad_checkpoint,
+                           "the job master's snapshot has layout version " +
+                               std::to_string(version) + ", this build reads " +
+                               std::to_string(job_master_snapshot{}.format_version));
   caf::binary_deserializer source{nullptr, buffer};
   job_master_snapshot out;
   if (auto err = source(out))
     return caf::make_error(training_errc::bad_checkpoint,
                            "the job master's snapshot does not decode");
-  if (out.format_version != job_master_snapshot{}.format_version)
-    return caf::make_error(training_errc::bad_checkpoint,
-                           "the job master's snapshot has layout version " +
-                               std::to_string(out.format_version));
   return out;
 }
 

@@ -90,8 +90,8 @@ struct job_master_options {
 /// What a job master saves to its snapshot store (payload: CAF binary serialization of this
 /// struct; docs/formats/training-state.md).
 struct job_master_snapshot {
-  /// Layout version of this struct. Default: 1.
-  uint16_t format_version = 1;
+  /// Layout version of this struct, read before the rest. Default: 2.
+  uint16_t format_version = 2;
   /// job_master_options::fingerprint of the job that saved it.
   std::string fingerprint;
   /// Counters: steps, samples, epochs, times.

@@ -12,7 +12,8 @@
 // saves the model with its preprocessing record and metrics under --out, and with --json prints as
 // the last line
 //   {"model":…,"strategy":…,"workers":N,"epochs":E,"test_accuracy":…,"train_images_per_s":…,
-//    "steps":…,"restarts":…,"samples_trained":…}
+//    "steps":…,"restarts":…,"samples_trained":…,"partial_pushes":…}
+// (partial_pushes: ps batches of lost trainers that reached some shards only; job_report).
 // --train-samples / --test-samples train and test on the first N samples only (short runs).
 #include <chrono>
 #include <cstdio>
@@ -117,7 +118,8 @@ int run_train(train_flags& flags) {
                      {"train_images_per_s", report->train_images_per_s},
                      {"steps", report->steps},
                      {"restarts", report->restarts},
-                     {"samples_trained", report->samples_trained}};
+                     {"samples_trained", report->samples_trained},
+                     {"partial_pushes", report->partial_pushes}};
     std::cout << j.dump() << "\n";
   }
   return 0;

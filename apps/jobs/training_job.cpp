@@ -652,6 +652,7 @@ caf::expected<job_report> run_training(const job_options& options) {
     report.wait_s = p.wait_ns / 1e9;
     report.max_staleness = p.max_staleness;
     report.aborted_steps = p.aborted_steps;
+    report.partial_pushes = p.partial_pushes;
     report.replica_checks = shared->replica_checks;
     report.replica_mismatches = shared->replica_mismatches;
     if (shared->stepped)

@@ -173,6 +173,8 @@ struct job_report {
   uint64_t max_staleness = 0;
   /// allreduce: steps aborted because a member was lost mid-step (their work was redone).
   uint64_t aborted_steps = 0;
+  /// ps: batches of lost trainers that reached some shards only (train_progress).
+  uint64_t partial_pushes = 0;
   /// The saved model version (0 when not saved).
   uint32_t version = 0;
   /// Replica comparisons made (verify_replicas).

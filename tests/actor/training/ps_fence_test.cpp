@@ -3,7 +3,8 @@
 // push but before it reported the step or acknowledged the batch. The coordinator fences it
 // through the master, so that batch is acknowledged on its behalf and counted once instead of
 // being handed to the survivor and applied a second time. The trainers here are stand-ins that
-// speak the protocol (messages/ingest.hpp, messages/training.hpp) without a model.
+// speak the protocol (messages/ingest.hpp, messages/training.hpp) without a model. A push that
+// reached only some shards is counted as partial.
 #include <memory>
 #include <optional>
 #include <string>
@@ -320,4 +321,45 @@ TEST_F(ps_fence_test, a_fence_waits_for_a_restarting_shard_and_reaches_later_ins
   ds.advance(60ms);
   ASSERT_EQ(told->size(), 1u);
   EXPECT_EQ(told->front(), lost);
+}
+
+// A killed node's push can reach some shards and not others. The fence counts such a batch as
+// trained (the shards that applied it cannot take it back) and reports it as a partial push;
+// a batch every shard applied is not one, and neither is one that reached no shard.
+TEST_F(ps_fence_test, a_push_that_reached_some_shards_only_is_counted_as_partial) {
+  start_job(2);
+  auto master = svc.names->get(master_path);
+  std::vector<batch_ref> applied_by_shard_0{{0, 3, batch_size}, {0, 4, batch_size}};
+  std::vector<batch_ref> applied_by_shard_1{{0, 4, batch_size}};
+  std::vector<std::shared_ptr<std::vector<caf::actor>>> fenced;
+  for (size_t i = 0; i < shard_count; ++i) {
+    auto old = svc.names->get(shard_path(i));
+    fenced.push_back(std::make_shared<std::vector<caf::actor>>());
+    auto probe = ds.sys().spawn(fence_probe, i == 0 ? applied_by_shard_0 : applied_by_shard_1,
+                                fenced.back());
+    ds.track(probe);
+    svc.names->put(shard_path(i), probe);
+    caf::anon_send_exit(old, caf::exit_reason::kill);
+  }
+  ds.run();
+  auto lost = ds.sys().spawn(idle_trainer);
+  ds.track(lost);
+  std::optional<ingest_fenced> answer;
+  ds.sys().spawn([&](caf::event_based_actor* self) {
+    self->request(master, 10s,
+                  ingest_fence{"lost",
+                               lost,
+                               {batch_ref{0, 3, batch_size}, batch_ref{0, 4, batch_size},
+                                batch_ref{0, 5, batch_size}}})
+        .then([&](ingest_fenced& r) { answer = r; });
+  });
+  ds.run();
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->trained.size(), 2u);
+  EXPECT_EQ(answer->trained[0].batch, 3u);
+  EXPECT_EQ(answer->trained[1].batch, 4u);
+  EXPECT_EQ(progress->partial_pushes, 1u);
+  EXPECT_EQ(progress->samples, 2 * batch_size);
+  for (auto& f : fenced)
+    EXPECT_EQ(f->size(), 1u);
 }

@@ -54,9 +54,10 @@ TEST(training_cli, short_ps_job_prints_json_and_saves_the_model) {
   ASSERT_EQ(r.code, 0) << r.out;
   auto j = nlohmann::json::parse(last_line(r.out));
   for (auto key : {"model", "strategy", "workers", "epochs", "test_accuracy", "train_images_per_s",
-                   "steps", "restarts", "samples_trained"})
+                   "steps", "restarts", "samples_trained", "partial_pushes"})
     EXPECT_TRUE(j.contains(key)) << key;
-  EXPECT_EQ(j.size(), 9u);
+  EXPECT_EQ(j.size(), 10u);
+  EXPECT_EQ(j["partial_pushes"], 0);
   EXPECT_EQ(j["model"], "cnn");
   EXPECT_EQ(j["strategy"], "ps");
   EXPECT_EQ(j["workers"], 2);

@@ -3,7 +3,7 @@
 // train every sample exactly once over both runs and continue where they stopped (step counter,
 // trained parameters); a corrupt or foreign state directory is refused and left alone; a job
 // whose master is killed mid-run completes with exact accounting. Each job trains 2 short
-// epochs on a Fashion-MNIST subset.
+// epochs on a Fashion-MNIST subset. The master snapshot refuses another layout version.
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -179,4 +179,28 @@ TEST_F(state_dir_fixture, killed_master_restarts_from_its_snapshot) {
   EXPECT_EQ(r->samples_trained, epochs * samples);
   EXPECT_EQ(r->samples_committed, epochs * samples);
   EXPECT_GT(r->test_accuracy, 0.5);
+}
+
+// The master snapshot's layout version is read before the rest, so a state of another layout
+// is refused by name rather than decoded into nonsense.
+TEST(master_snapshot, round_trips_and_refuses_another_layout_version) {
+  job_master_snapshot snap;
+  snap.fingerprint = "model=cnn";
+  snap.progress.partial_pushes = 7;
+  snap.step = 42;
+  auto bytes = encode_master_snapshot(snap);
+  ASSERT_TRUE(bytes);
+  auto back = decode_master_snapshot(*bytes);
+  ASSERT_TRUE(back) << dmlp::describe(back.error());
+  EXPECT_EQ(back->progress.partial_pushes, 7u);
+  EXPECT_EQ(back->step, 42u);
+
+  snap.format_version = 1;
+  auto old = encode_master_snapshot(snap);
+  ASSERT_TRUE(old);
+  auto refused = decode_master_snapshot(*old);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), training_errc::bad_checkpoint);
+  EXPECT_NE(dmlp::describe(refused.error()).find("layout version 1"), std::string::npos)
+      << dmlp::describe(refused.error());
 }

@@ -105,6 +105,10 @@ job_master_snapshot snapshot_of(const master_state& st) {
   }
   snap.clocks = st.clocks;
   snap.stopped = st.stopped;
+  for (auto& [epoch, batch] : st.trained) {
+    snap.trained.push_back(epoch);
+    snap.trained.push_back(batch);
+  }
   return snap;
 }
 
@@ -139,6 +143,8 @@ void restore(master_state& st, job_master_snapshot snap, std::optional<train_sta
   st.epochs_seen.insert(snap.epochs_seen.begin(), snap.epochs_seen.end());
   st.saved = std::move(replica);
   st.clocks = std::move(snap.clocks);
+  for (size_t i = 0; i + 1 < snap.trained.size(); i += 2)
+    st.trained.insert({snap.trained[i], snap.trained[i + 1]});
 }
 
 void publish(master_actor* self) {

@@ -26,10 +26,11 @@
 // writes its checkpoint), publishes its counters and answers train_result with
 // training_errc::stopped.
 // Durability: with a snapshot store (the child spec's), the master saves a job_master_snapshot
-// (counters, started-step number, epochs seen) under its path after every committed step and
-// epoch end, and the newest replica state it fetched (every `save_every` steps and at a stop;
-// allreduce) under replica_key(path); a restarted master continues from both. A snapshot of
-// another job (fingerprint) is refused. Thread safety: an actor.
+// (counters, started-step number, epochs seen, the trained batches a fence may still ask
+// about) under its path after every committed step and epoch end, and the newest replica state
+// it fetched (every `save_every` steps and at a stop; allreduce) under replica_key(path); a
+// restarted master continues from both. A snapshot of another job (fingerprint) is refused.
+// Thread safety: an actor.
 #pragma once
 
 #include <chrono>
@@ -108,12 +109,15 @@ struct job_master_snapshot {
   std::map<std::string, uint64_t> clocks;
   /// Saved by a stop (the job drained; replica is the state at the last step).
   bool stopped = false;
+  /// The batches in the model of the epochs not yet acknowledged in full, as (epoch, batch)
+  /// pairs one after the other: what a restarted master answers a fence from.
+  std::vector<uint64_t> trained;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_master_snapshot& x) {
   return f(caf::meta::type_name("job_master_snapshot"), x.format_version, x.fingerprint, x.progress,
-           x.step, x.epochs_seen, x.has_replica, x.replica_step, x.clocks, x.stopped);
+           x.step, x.epochs_seen, x.has_replica, x.replica_step, x.clocks, x.stopped, x.trained);
 }
 
 /// The snapshot-store key of the replica state saved by the master at `master_key` (payload:

@@ -4,7 +4,8 @@
 // through the master, so that batch is acknowledged on its behalf and counted once instead of
 // being handed to the survivor and applied a second time. The trainers here are stand-ins that
 // speak the protocol (messages/ingest.hpp, messages/training.hpp) without a model. A push that
-// reached only some shards is counted as partial.
+// reached only some shards is counted as partial, and a restarted master answers a fence from
+// its snapshot.
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,7 +20,9 @@
 #include "actors/training/job_master.hpp"
 #include "actors/training/ps_shard.hpp"
 #include "messages/atoms.hpp"
+#include "messages/errors.hpp"
 #include "messages/ingest.hpp"
+#include "messages/snapshot_codec.hpp"
 #include "messages/training.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/name_registry.hpp"
@@ -189,6 +192,19 @@ protected:
     return out;
   }
 
+  // Asks `master` to fence trainer "lost" (incarnation `lost`) about `outstanding`; the answer
+  // if it came without the clock moving.
+  std::optional<ingest_fenced> fence_now(const caf::actor& master, const caf::actor& lost,
+                                         std::vector<batch_ref> outstanding) {
+    std::optional<ingest_fenced> answer;
+    ds.sys().spawn([&](caf::event_based_actor* self) {
+      self->request(master, 10s, ingest_fence{"lost", lost, std::move(outstanding)})
+          .then([&](ingest_fenced& r) { answer = r; });
+    });
+    ds.run();
+    return answer;
+  }
+
   // Updates shard `i` applied.
   uint64_t shard_version(size_t i) {
     uint64_t out = 0;
@@ -344,16 +360,8 @@ TEST_F(ps_fence_test, a_push_that_reached_some_shards_only_is_counted_as_partial
   ds.run();
   auto lost = ds.sys().spawn(idle_trainer);
   ds.track(lost);
-  std::optional<ingest_fenced> answer;
-  ds.sys().spawn([&](caf::event_based_actor* self) {
-    self->request(master, 10s,
-                  ingest_fence{"lost",
-                               lost,
-                               {batch_ref{0, 3, batch_size}, batch_ref{0, 4, batch_size},
-                                batch_ref{0, 5, batch_size}}})
-        .then([&](ingest_fenced& r) { answer = r; });
-  });
-  ds.run();
+  auto answer =
+      fence_now(master, lost, {{0, 3, batch_size}, {0, 4, batch_size}, {0, 5, batch_size}});
   ASSERT_TRUE(answer);
   ASSERT_EQ(answer->trained.size(), 2u);
   EXPECT_EQ(answer->trained[0].batch, 3u);
@@ -362,4 +370,31 @@ TEST_F(ps_fence_test, a_push_that_reached_some_shards_only_is_counted_as_partial
   EXPECT_EQ(progress->samples, 2 * batch_size);
   for (auto& f : fenced)
     EXPECT_EQ(f->size(), 1u);
+}
+
+// A restarted job master answers fences from the trained batches of its snapshot (here an
+// all-reduce one, which has no shards to ask): without them it would call a committed batch
+// untrained and the coordinator would hand it out again.
+TEST_F(ps_fence_test, a_restarted_master_answers_a_fence_from_its_snapshot) {
+  svc = runtime::make_services(ds.sys());
+  job_master_snapshot snap;
+  snap.trained = {0, 3, 1, 2};
+  auto bytes = encode_master_snapshot(snap);
+  ASSERT_TRUE(bytes);
+  job_master_options mo;
+  mo.kind = strategy::allreduce;
+  mo.batch_size = batch_size;
+  runtime::start_context ctx{
+      ds.sys(), caf::actor{},   master_path, master_path,
+      1,        caf::message{}, nullptr,     snapshot_record{master_path, 1, *bytes},
+      svc};
+  auto master = job_master_start(mo)(ctx);
+  ASSERT_TRUE(master) << describe(master.error());
+  ds.track(*master);
+  auto answer =
+      fence_now(*master, {}, {{0, 3, batch_size}, {0, 4, batch_size}, {1, 2, batch_size}});
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->trained.size(), 2u);
+  EXPECT_EQ(answer->trained[0].batch, 3u);
+  EXPECT_EQ(answer->trained[1].epoch, 1u);
 }

@@ -188,12 +188,14 @@ TEST(master_snapshot, round_trips_and_refuses_another_layout_version) {
   snap.fingerprint = "model=cnn";
   snap.progress.partial_pushes = 7;
   snap.step = 42;
+  snap.trained = {0, 3, 0, 5};
   auto bytes = encode_master_snapshot(snap);
   ASSERT_TRUE(bytes);
   auto back = decode_master_snapshot(*bytes);
   ASSERT_TRUE(back) << dmlp::describe(back.error());
   EXPECT_EQ(back->progress.partial_pushes, 7u);
   EXPECT_EQ(back->step, 42u);
+  EXPECT_EQ(back->trained, (std::vector<uint64_t>{0, 3, 0, 5}));
 
   snap.format_version = 1;
   auto old = encode_master_snapshot(snap);

@@ -129,6 +129,8 @@ using ingest_commit_atom = caf::atom_constant<caf::atom("ingcommit")>;
 /// Pause an ingest coordinator: it issues no further batch (batches already issued stay
 /// outstanding); replies ingest_status once the ledger it reports is saved.
 using ingest_pause_atom = caf::atom_constant<caf::atom("ingpause")>;
+/// A coordinator to itself: ask the fence actor about a lost trainer again (it was restarting).
+using ingest_fence_retry_atom = caf::atom_constant<caf::atom("ingfretry")>;
 
 // -- cluster (runtime/cluster, messages/cluster.hpp) ------------------------------------------
 

@@ -40,6 +40,17 @@ struct coordinator_state {
   std::shared_ptr<runtime::name_registry> names;
   // Lost trainers whose fence is open, with what waits for it (a new incarnation registering).
   std::map<std::string, std::vector<std::function<void()>>> fencing;
+  // The open fences' questions, kept to ask again: the tries each has left, and the fence
+  // actor asked last (monitored: one that dies holding the question never answers) with the
+  // number of that attempt (an older attempt's late answer or error is ignored).
+  struct fence_question {
+    ingest_fence request;
+    const char* why;
+    uint64_t tries_left;
+    caf::actor asked;
+    uint64_t attempt = 0;
+  };
+  std::map<std::string, fence_question> fence_questions;
   runtime::actor_log log;
 
   static inline const char* name = "dmlp.ingest.coordinator";
@@ -173,11 +184,88 @@ void end_fence(coordinator_actor* self, const std::string& trainer, const char* 
     }
   auto waiting = std::move(st.fencing[trainer]);
   st.fencing.erase(trainer);
+  st.fence_questions.erase(trainer);
   st.log.info("trainer {}: {} of its outstanding batches were trained", trainer, acked);
   drop_trainer(self, trainer, why);
   for (auto& next : waiting)
     next();
   finish(self);
+}
+
+// The fence about `trainer` gets no answer: its outstanding batches return untried.
+void give_up_fence(coordinator_actor* self, const std::string& trainer, const std::string& reason) {
+  auto q = self->state.fence_questions.find(trainer);
+  if (q == self->state.fence_questions.end())
+    return;
+  self->state.log.warn("trainer {}: no answer from the fence ({}); its outstanding batches "
+                       "return untried",
+                       trainer, reason);
+  end_fence(self, trainer, q->second.why, {});
+}
+
+// The fence actor could not answer about `trainer` (not registered, failed, died holding the
+// question): asks again after fence_retry while tries are left. The attempt that failed is
+// over, so a late answer or error of it is ignored.
+void retry_fence(coordinator_actor* self, const std::string& trainer, const std::string& reason) {
+  auto& st = self->state;
+  auto q = st.fence_questions.find(trainer);
+  if (q == st.fence_questions.end())
+    return;
+  q->second.asked = caf::actor{};
+  ++q->second.attempt;
+  if (q->second.tries_left == 0) {
+    give_up_fence(self, trainer, reason);
+    return;
+  }
+  --q->second.tries_left;
+  self->delayed_send(self, st.options.fence_retry, ingest_fence_retry_atom::value, trainer);
+}
+
+// Asks the fence actor the open question about `trainer`. While the actor is not registered,
+// fails at once or dies before it answers (the job master being restarted; its new instance
+// answers from its snapshot), the question is asked again every fence_retry until
+// fence_timeout is spent; a question that timed out is not asked again.
+void ask_fence(coordinator_actor* self, const std::string& trainer) {
+  auto& st = self->state;
+  auto q = st.fence_questions.find(trainer);
+  if (q == st.fence_questions.end())
+    return;
+  auto fence = st.names->get(st.options.fence_path);
+  if (!fence) {
+    retry_fence(self, trainer, "no " + st.options.fence_path + " registered");
+    return;
+  }
+  q->second.asked = fence;
+  auto attempt = ++q->second.attempt;
+  auto current = [self, trainer, attempt] {
+    auto q = self->state.fence_questions.find(trainer);
+    return q != self->state.fence_questions.end() && q->second.attempt == attempt;
+  };
+  self->monitor(fence);
+  self->request(fence, st.options.fence_timeout, q->second.request)
+      .then(
+          [self, trainer, current](ingest_fenced& r) {
+            if (current())
+              end_fence(self, trainer, self->state.fence_questions[trainer].why, r.trained);
+          },
+          [self, trainer, current](caf::error& err) {
+            if (!current())
+              return;
+            if (err == caf::sec::request_timeout)
+              give_up_fence(self, trainer, describe(err));
+            else
+              retry_fence(self, trainer, describe(err));
+          });
+}
+
+// A fence actor died: the questions it held are asked again.
+void fence_actor_down(coordinator_actor* self, const caf::actor_addr& source) {
+  std::vector<std::string> held;
+  for (auto& [trainer, q] : self->state.fence_questions)
+    if (q.asked && q.asked.address() == source)
+      held.push_back(trainer);
+  for (auto& trainer : held)
+    retry_fence(self, trainer, "the fence died before it answered");
 }
 
 // A trainer is lost (down, replaced by a new incarnation, not back after a restart). Before its
@@ -188,10 +276,8 @@ void lose_trainer(coordinator_actor* self, const std::string& trainer, const cha
   auto& st = self->state;
   if (st.fencing.count(trainer) > 0)
     return;
-  auto fence = st.names && !st.options.fence_path.empty() ? st.names->get(st.options.fence_path)
-                                                          : caf::actor{};
   auto tickets = st.ledger->outstanding(trainer);
-  if (!fence || tickets.empty()) {
+  if (!st.names || st.options.fence_path.empty() || tickets.empty()) {
     drop_trainer(self, trainer, why);
     return;
   }
@@ -205,14 +291,11 @@ void lose_trainer(coordinator_actor* self, const std::string& trainer, const cha
   for (auto& t : tickets)
     request.outstanding.push_back(batch_ref{t.epoch, t.batch, t.indices.size()});
   st.fencing[trainer];
-  self->request(fence, st.options.fence_timeout, std::move(request))
-      .then([self, trainer, why](ingest_fenced& r) { end_fence(self, trainer, why, r.trained); },
-            [self, trainer, why](caf::error& err) {
-              self->state.log.warn("trainer {}: no answer from the fence ({}); its outstanding "
-                                   "batches return untried",
-                                   trainer, describe(err));
-              end_fence(self, trainer, why, {});
-            });
+  auto retry = std::max<int64_t>(st.options.fence_retry.count(), 1);
+  auto tries =
+      static_cast<uint64_t>(std::max<int64_t>(st.options.fence_timeout.count(), 0) / retry);
+  st.fence_questions[trainer] = coordinator_state::fence_question{std::move(request), why, tries};
+  ask_fence(self, trainer);
 }
 
 // Joins `r.trainer` from `sender` and answers `rp` with the job once that is saved.
@@ -285,6 +368,7 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
         finish(self);
         return;
       }
+    fence_actor_down(self, msg.source);
   });
   return {
       [self](ingest_register& r) -> caf::result<ingest_job> {
@@ -387,6 +471,7 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
         self->state.commit_armed = false;
         commit(self);
       },
+      [self](ingest_fence_retry_atom, const std::string& trainer) { ask_fence(self, trainer); },
   };
 }
 

@@ -244,14 +244,17 @@ protected:
     return {doomed, survivor};
   }
 
-  // A coordinator asking `rec`'s fence actor about lost trainers.
-  caf::actor fenced_coordinator(std::shared_ptr<fence_record> rec) {
+  // A coordinator asking `rec`'s fence actor about lost trainers (registered in fence_names).
+  caf::actor fenced_coordinator(std::shared_ptr<fence_record> rec,
+                                std::chrono::milliseconds fence_timeout = 30s) {
     auto services = runtime::make_services(env.sys());
+    fence_names = services.names;
     fence_handle = env.sys().spawn(fence_actor, rec);
     env.track(fence_handle);
     services.names->put("train/master", fence_handle);
     auto options = make_options(16, 1);
     options.fence_path = "train/master";
+    options.fence_timeout = fence_timeout;
     auto coordinator =
         spawn_coordinator(env.sys(), make_data(), options, {}, "", std::nullopt, services.names);
     EXPECT_TRUE(coordinator);
@@ -282,8 +285,9 @@ protected:
 
   dmlp::testing::deterministic_system env;
   std::map<std::string, caf::actor> trainers;
-  // The fence actor of fenced_coordinator().
+  // The fence actor of fenced_coordinator() and where it is registered.
   caf::actor fence_handle;
+  std::shared_ptr<runtime::name_registry> fence_names;
 };
 
 } // namespace
@@ -588,4 +592,56 @@ TEST_F(coordinator_test, a_trainer_registering_again_from_the_same_actor_is_not_
   EXPECT_EQ(batches, 2u);
   EXPECT_TRUE(registered_twice);
   EXPECT_TRUE(fence->asked.empty());
+}
+
+// The job master is being restarted when a trainer is lost: not registered, then dead in the
+// middle of the question. The coordinator asks again every fence_retry and its new instance
+// answers, so the batches it trained are still not handed out again.
+TEST_F(coordinator_test, a_fence_actor_being_restarted_is_asked_again_until_it_answers) {
+  auto fence = std::make_shared<fence_record>();
+  fence->hold = true;
+  auto coordinator = fenced_coordinator(fence);
+  auto first = fence_handle;
+  fence_names->erase("train/master", first);
+  auto [doomed, survivor] = lose_one_of_two(coordinator);
+  EXPECT_TRUE(fence->asked.empty());
+  EXPECT_FALSE(status(coordinator).finished) << "the lost trainer's batches went to the survivor";
+  fence_names->put("train/master", first);
+  env.advance(50ms);
+  ASSERT_EQ(fence->asked.size(), 1u);
+  // It dies before it answers; its successor answers.
+  fence_names->erase("train/master", first);
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  env.run();
+  auto successor = std::make_shared<fence_record>();
+  successor->trained = 2;
+  auto second = env.sys().spawn(fence_actor, successor);
+  env.track(second);
+  fence_names->put("train/master", second);
+  env.advance(50ms);
+  ASSERT_EQ(successor->asked.size(), 1u);
+  EXPECT_EQ(successor->asked[0].trainer, "doomed");
+  for (auto& b : successor->answer.trained)
+    EXPECT_EQ(survivor->seen.count({b.epoch, b.batch}), 0u) << "batch " << b.batch;
+  auto s = status(coordinator);
+  EXPECT_TRUE(s.finished);
+  credit_fenced(doomed, *successor);
+  expect_exactly_once({doomed, survivor}, 200, 1);
+}
+
+// A fence actor that never comes back: after fence_timeout the batches return untried.
+TEST_F(coordinator_test, a_fence_actor_that_stays_away_lets_the_batches_return_after_the_timeout) {
+  auto fence = std::make_shared<fence_record>();
+  auto coordinator = fenced_coordinator(fence, 200ms);
+  fence_names->erase("train/master", fence_handle);
+  auto [doomed, survivor] = lose_one_of_two(coordinator);
+  EXPECT_FALSE(status(coordinator).finished);
+  for (int i = 0; i < 3; ++i)
+    env.advance(50ms);
+  EXPECT_FALSE(status(coordinator).finished) << "gave up before fence_timeout";
+  for (int i = 0; i < 3; ++i)
+    env.advance(50ms);
+  EXPECT_TRUE(status(coordinator).finished);
+  EXPECT_TRUE(fence->asked.empty());
+  expect_exactly_once({doomed, survivor}, 200, 1);
 }

@@ -38,19 +38,19 @@ struct coordinator_state {
   bool paused = false;
   // Where the fence actor (options.fence_path) is looked up; may be null.
   std::shared_ptr<runtime::name_registry> names;
-  // Lost trainers whose fence is open, with what waits for it (a new incarnation registering).
-  std::map<std::string, std::vector<std::function<void()>>> fencing;
-  // The open fences' questions, kept to ask again: the tries each has left, and the fence
-  // actor asked last (monitored: one that dies holding the question never answers) with the
-  // number of that attempt (an older attempt's late answer or error is ignored).
-  struct fence_question {
+  // A lost trainer's open fence: the question, kept to ask again, with the tries it has left;
+  // the fence actor asked last (monitored: one that dies holding the question never answers)
+  // and the number of that attempt (an older attempt's late answer or error is ignored); what
+  // waits for the answer (a new incarnation registering).
+  struct open_fence {
     ingest_fence request;
     const char* why;
     uint64_t tries_left;
     caf::actor asked;
     uint64_t attempt = 0;
+    std::vector<std::function<void()>> waiting;
   };
-  std::map<std::string, fence_question> fence_questions;
+  std::map<std::string, open_fence> fencing;
   runtime::actor_log log;
 
   static inline const char* name = "dmlp.ingest.coordinator";
@@ -173,18 +173,21 @@ void note_epoch(coordinator_actor* self, const ack_result& result);
 
 // The fence of a lost trainer answered (or failed: `trained` is empty): its trained batches are
 // acknowledged on its behalf, the rest return to the others, and what waited goes on.
-void end_fence(coordinator_actor* self, const std::string& trainer, const char* why,
+void end_fence(coordinator_actor* self, const std::string& trainer,
                const std::vector<batch_ref>& trained) {
   auto& st = self->state;
+  auto fence = st.fencing.find(trainer);
+  if (fence == st.fencing.end())
+    return;
+  auto why = fence->second.why;
+  auto waiting = std::move(fence->second.waiting);
+  st.fencing.erase(fence);
   size_t acked = 0;
   for (auto& b : trained)
     if (auto result = st.ledger->ack(trainer, b.epoch, b.batch)) {
       acked += result->duplicate ? 0 : 1;
       note_epoch(self, *result);
     }
-  auto waiting = std::move(st.fencing[trainer]);
-  st.fencing.erase(trainer);
-  st.fence_questions.erase(trainer);
   st.log.info("trainer {}: {} of its outstanding batches were trained", trainer, acked);
   drop_trainer(self, trainer, why);
   for (auto& next : waiting)
@@ -194,13 +197,10 @@ void end_fence(coordinator_actor* self, const std::string& trainer, const char* 
 
 // The fence about `trainer` gets no answer: its outstanding batches return untried.
 void give_up_fence(coordinator_actor* self, const std::string& trainer, const std::string& reason) {
-  auto q = self->state.fence_questions.find(trainer);
-  if (q == self->state.fence_questions.end())
-    return;
   self->state.log.warn("trainer {}: no answer from the fence ({}); its outstanding batches "
                        "return untried",
                        trainer, reason);
-  end_fence(self, trainer, q->second.why, {});
+  end_fence(self, trainer, {});
 }
 
 // The fence actor could not answer about `trainer` (not registered, failed, died holding the
@@ -208,8 +208,8 @@ void give_up_fence(coordinator_actor* self, const std::string& trainer, const st
 // over, so a late answer or error of it is ignored.
 void retry_fence(coordinator_actor* self, const std::string& trainer, const std::string& reason) {
   auto& st = self->state;
-  auto q = st.fence_questions.find(trainer);
-  if (q == st.fence_questions.end())
+  auto q = st.fencing.find(trainer);
+  if (q == st.fencing.end())
     return;
   q->second.asked = caf::actor{};
   ++q->second.attempt;
@@ -227,8 +227,8 @@ void retry_fence(coordinator_actor* self, const std::string& trainer, const std:
 // fence_timeout is spent; a question that timed out is not asked again.
 void ask_fence(coordinator_actor* self, const std::string& trainer) {
   auto& st = self->state;
-  auto q = st.fence_questions.find(trainer);
-  if (q == st.fence_questions.end())
+  auto q = st.fencing.find(trainer);
+  if (q == st.fencing.end())
     return;
   auto fence = st.names->get(st.options.fence_path);
   if (!fence) {
@@ -238,15 +238,15 @@ void ask_fence(coordinator_actor* self, const std::string& trainer) {
   q->second.asked = fence;
   auto attempt = ++q->second.attempt;
   auto current = [self, trainer, attempt] {
-    auto q = self->state.fence_questions.find(trainer);
-    return q != self->state.fence_questions.end() && q->second.attempt == attempt;
+    auto q = self->state.fencing.find(trainer);
+    return q != self->state.fencing.end() && q->second.attempt == attempt;
   };
   self->monitor(fence);
   self->request(fence, st.options.fence_timeout, q->second.request)
       .then(
           [self, trainer, current](ingest_fenced& r) {
             if (current())
-              end_fence(self, trainer, self->state.fence_questions[trainer].why, r.trained);
+              end_fence(self, trainer, r.trained);
           },
           [self, trainer, current](caf::error& err) {
             if (!current())
@@ -261,7 +261,7 @@ void ask_fence(coordinator_actor* self, const std::string& trainer) {
 // A fence actor died: the questions it held are asked again.
 void fence_actor_down(coordinator_actor* self, const caf::actor_addr& source) {
   std::vector<std::string> held;
-  for (auto& [trainer, q] : self->state.fence_questions)
+  for (auto& [trainer, q] : self->state.fencing)
     if (q.asked && q.asked.address() == source)
       held.push_back(trainer);
   for (auto& trainer : held)
@@ -290,11 +290,10 @@ void lose_trainer(coordinator_actor* self, const std::string& trainer, const cha
   }
   for (auto& t : tickets)
     request.outstanding.push_back(batch_ref{t.epoch, t.batch, t.indices.size()});
-  st.fencing[trainer];
   auto retry = std::max<int64_t>(st.options.fence_retry.count(), 1);
   auto tries =
       static_cast<uint64_t>(std::max<int64_t>(st.options.fence_timeout.count(), 0) / retry);
-  st.fence_questions[trainer] = coordinator_state::fence_question{std::move(request), why, tries};
+  st.fencing[trainer] = coordinator_state::open_fence{std::move(request), why, tries, {}, 0, {}};
   ask_fence(self, trainer);
 }
 
@@ -387,7 +386,8 @@ caf::behavior coordinator(coordinator_actor* self, epoch_ledger ledger, coordina
         }
         auto fencing = st.fencing.find(r.trainer);
         if (fencing != st.fencing.end())
-          fencing->second.push_back([self, r, sender, rp] { join_trainer(self, r, sender, rp); });
+          fencing->second.waiting.push_back(
+              [self, r, sender, rp] { join_trainer(self, r, sender, rp); });
         else
           join_trainer(self, r, sender, rp);
         return rp;

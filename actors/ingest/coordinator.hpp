@@ -6,8 +6,8 @@
 // (options.fence_path, looked up in `names`; the job master), the coordinator first asks it
 // which of them are in the model (ingest_fence) and acknowledges those on the lost trainer's
 // behalf. A new incarnation of a trainer being fenced joins once the fence answered. A fence
-// actor that is not registered or fails at once (being restarted) is asked again every
-// `fence_retry` within `fence_timeout`.
+// actor that is not registered, fails at once or dies before it answers (being restarted) is
+// asked again every `fence_retry` within `fence_timeout`.
 //
 // Durability: after every change, before any batch or reply leaves, the coordinator saves the
 // ledger to its snapshot store under its supervision path (changes within `commit_interval`
@@ -55,9 +55,9 @@ struct coordinator_options {
   std::string fence_path;
   /// How long to wait for the fence actor's answer. Default: 30 s.
   std::chrono::milliseconds fence_timeout{30000};
-  /// While the fence actor is not registered or fails at once (the job master being
-  /// restarted), it is asked again at this interval, for up to fence_timeout in all, before
-  /// the batches return untried. Default: 50 ms.
+  /// While the fence actor is not registered, fails at once or dies before it answers (the
+  /// job master being restarted), it is asked again at this interval, for up to fence_timeout in
+  /// all, before the batches return untried. Default: 50 ms.
   std::chrono::milliseconds fence_retry{50};
 };
 
